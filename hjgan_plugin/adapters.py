@@ -1,0 +1,56 @@
+"""Adapters: one trainer's conventions as data plus a few small functions (SPEC §6)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from torch import Tensor, nn
+
+PairList = Sequence[tuple]
+
+
+@dataclass(frozen=True)
+class Adapter:
+    """How the plugin talks to one trainer.
+
+    :param name: unique name (``hjgan plugins`` lists it; ``attach(adapter=name)`` selects it).
+    :param call_generator: ``(G, z, *args, **kwargs) -> activation(s)`` used for the penalty passes,
+        e.g. StyleGAN2's ``G(z, c, noise_mode='const')``. ``None``: call ``G(z, *args, **kwargs)``.
+    :param layers: default module names to regularize when the config says ``output``; ``None`` keeps G's output.
+    :param pair_parameters: ``(G, D) -> [(g_param, d_param[, adjoint]), ...]`` for the exchange
+        (``--hj-exchange-pairing=adapter``). ``None``: only the generic mirror rule is available.
+    :param report: ``(scalars, step) -> None`` sends scalars to the trainer's logger.
+    :param matches: ``(G) -> bool``; lets ``attach`` pick this adapter automatically.
+    :param description: one line for ``hjgan plugins``.
+    """
+
+    name: str
+    call_generator: Callable[..., Any] | None = None
+    layers: tuple[str, ...] | None = None
+    pair_parameters: Callable[[nn.Module, nn.Module], PairList] | None = None
+    report: Callable[[dict[str, float], int], None] | None = None
+    matches: Callable[[Any], bool] | None = None
+    description: str = ""
+
+    def generator_fn(self, G: Callable) -> Callable[..., Any]:
+        """G as the estimators call it: ``fn(z, *args, **kwargs)``."""
+        if self.call_generator is None:
+            return G
+        call = self.call_generator
+        return _BoundCall(call, G)
+
+
+class _BoundCall:
+    """``call(G, z, ...)`` with G bound; keeps a reference to G so the passes can find its module."""
+
+    def __init__(self, call: Callable[..., Any], G: Callable):
+        self.call, self.func = call, G  # ``func`` lets layers.find_module see the module
+
+    def __call__(self, z: Tensor, *args: Any, **kwargs: Any) -> Any:
+        return self.call(self.func, z, *args, **kwargs)
+
+
+GENERIC = Adapter(
+    name="generic",
+    description="any nn.Module or function G(z, *args, **kwargs); mirror pairing for the exchange",
+)

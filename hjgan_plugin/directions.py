@@ -1,0 +1,58 @@
+"""Rademacher directions shared by every estimator (SPEC §1)."""
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+
+def rademacher(shape: torch.Size | tuple[int, ...], device: torch.device | str = "cpu",
+               dtype: torch.dtype = torch.float32, generator: torch.Generator | None = None) -> Tensor:
+    """A tensor of independent ±1 entries, P(+1) = P(-1) = 1/2.
+
+    Drawn exactly as the reference implementations draw it (``random_(0, 2)``, then 0 -> -1), so
+    with the same RNG state our estimators see the same directions as ``hessian_penalty_pytorch``
+    and ``orojar_pytorch``.
+    """
+    x = torch.empty(shape, device=device, dtype=dtype)
+    x.random_(0, 2, generator=generator)
+    x[x == 0] = -1
+    return x
+
+
+def check_latent(z: Tensor) -> None:
+    """z must be a floating tensor with a batch dimension: shape (N, ...)."""
+    if not isinstance(z, Tensor):
+        raise TypeError(f"z must be a torch.Tensor of shape (N, ...), got {type(z).__name__}")
+    if z.dim() < 2:
+        raise ValueError(
+            f"z must have a batch dimension, shape (N, d) or (N, ...); got shape {tuple(z.shape)}. "
+            "For a single latent use z.unsqueeze(0); for one scalar latent per sample use z.unsqueeze(1)."
+        )
+    if not z.is_floating_point():
+        raise TypeError(f"z must be a floating-point tensor, got dtype {z.dtype}")
+
+
+def check_hyperparameters(k: int, epsilon: float) -> None:
+    if not isinstance(k, int) or k < 2:
+        raise ValueError(f"k must be an integer >= 2 (the variance over directions needs at least two), got {k!r}")
+    if not epsilon > 0:
+        raise ValueError(f"epsilon must be > 0 (the finite-difference step), got {epsilon!r}")
+
+
+def make_directions(k: int, z: Tensor, directions: Tensor | None = None) -> Tensor:
+    """Return the (k, *z.shape) ±1 directions: ``directions`` validated, or a fresh draw."""
+    shape = torch.Size((k, *z.shape))
+    if directions is None:
+        return rademacher(shape, device=z.device, dtype=z.dtype)
+    if not isinstance(directions, Tensor):
+        raise TypeError(f"directions must be a torch.Tensor of shape {tuple(shape)}, got {type(directions).__name__}")
+    if directions.shape != shape:
+        raise ValueError(
+            f"directions must have shape (k, *z.shape) = {tuple(shape)}, got {tuple(directions.shape)}; "
+            "draw them with hjgan_plugin.rademacher((k, *z.shape))"
+        )
+    if not bool(((directions == 1) | (directions == -1)).all()):
+        raise ValueError(
+            "directions must contain only +1 and -1 (Rademacher); scale goes in epsilon, not in directions"
+        )
+    return directions.to(device=z.device, dtype=z.dtype)

@@ -1,0 +1,228 @@
+"""Hessian Penalty, orthogonal-Jacobian penalty and their joint form (SPEC §1-§2, paper Eq. 6-15).
+
+Drop-in for the reference implementations: ``hessian_penalty`` has the signature of
+``wpeebles/hessian_penalty`` (``hessian_penalty_pytorch.hessian_penalty``) and ``jacobian_penalty``
+(alias ``orojar``) the signature of ``csyxwei/OroJaR`` (``orojar_pytorch.orojar``); with the same RNG
+state they draw the same directions and return the same numbers. Extra keyword-only options:
+``directions`` (fix the ±1 directions, shape (k, *z.shape)), ``unbiased`` (variance convention),
+``difference`` (Jacobian: forward or central), ``batched`` (one batched forward, decided
+automatically), ``check_determinism`` and ``G_args`` (positional inputs of G after z).
+
+``joint_penalty`` computes both terms of Eq. 15 from one shared set of k directions and 2k
+perturbed passes (Eq. 12-14: both are read off the same Taylor expansion).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Union
+
+import torch
+from torch import Tensor
+
+from .directions import check_hyperparameters, check_latent, make_directions
+from .layers import find_module
+from .passes import call_batched, call_each, listify, plan_passes, preserved_running_stats
+
+Reduction = Union[Callable[[Tensor], Tensor], str]
+_REDUCTIONS: dict[str, Callable[[Tensor], Tensor]] = {"max": torch.max, "mean": torch.mean, "sum": torch.sum}
+DIFFERENCES = ("forward", "central")
+
+
+# --------------------------------------------------------------------------- pure math
+def second_directional_derivative(plus: Tensor, base: Tensor, minus: Tensor, epsilon: float) -> Tensor:
+    """Eq. 7: ``(G(z+εv) - 2G(z) + G(z-εv)) / ε²`` ≈ vᵀHv, elementwise."""
+    return (plus - 2 * base + minus) / epsilon ** 2
+
+
+def first_directional_derivative(plus: Tensor, base: Tensor | None, minus: Tensor | None, epsilon: float,
+                                 difference: str = "forward") -> Tensor:
+    """Eq. 10: forward ``(G(z+εv) - G(z)) / ε`` ≈ Jv; [ours] central ``(G(z+εv) - G(z-εv)) / 2ε``."""
+    if difference == "forward":
+        return (plus - base) / epsilon
+    return (plus - minus) / (2 * epsilon)
+
+
+def hessian_term(second_derivatives: list[Tensor], reduction: Callable[[Tensor], Tensor],
+                 unbiased: bool = True) -> Tensor:
+    """Eq. 6: variance over the k directions per output element, then ``reduction`` (elements, batch)."""
+    return reduction(torch.var(torch.stack(second_derivatives), dim=0, unbiased=unbiased))
+
+
+def jacobian_term(first_derivatives: list[Tensor], reduction: Callable[[Tensor], Tensor],
+                  unbiased: bool = True) -> Tensor:
+    """Eq. 9: per-sample ‖Jv‖² over all elements of the layer, variance over directions, ``reduction``."""
+    norms = [(d * d).reshape(d.shape[0], -1).sum(dim=1) for d in first_derivatives]
+    return reduction(torch.var(torch.stack(norms), dim=0, unbiased=unbiased))
+
+
+# --------------------------------------------------------------------------- passes
+@dataclass
+class PerturbedOutputs:
+    """Per-layer outputs of the passes: ``base`` = G(z), ``plus[i]`` = G(z+εvᵢ), ``minus[i]`` = G(z-εvᵢ)."""
+
+    base: list[Tensor] | None
+    plus: list[list[Tensor]]
+    minus: list[list[Tensor]] | None
+    directions: Tensor
+    batched: bool
+    forward_samples: int  # number of latent samples pushed through G by the penalty itself
+
+
+def _as_float(out: list[Tensor]) -> list[Tensor]:
+    # finite differences of fp16/bf16 activations lose most digits: difference in float32
+    return [t.float() if t.dtype in (torch.float16, torch.bfloat16) else t for t in out]
+
+
+def perturbed_outputs(G: Callable, z: Tensor, *, k: int, epsilon: float, directions: Tensor | None,
+                      need_base: bool, need_minus: bool, G_z: Any = None, G_args: tuple = (),
+                      G_kwargs: dict | None = None, batched: bool | None = None,
+                      check_determinism: str = "once") -> PerturbedOutputs:
+    """Run the passes an estimator needs: G(z) unless given, G(z+εv) for each direction, G(z-εv) if asked.
+
+    All of them run as one batched forward when G is a per-sample function (exact), else one forward
+    per pass with the batch composition of z and BatchNorm running statistics restored (SPEC §5).
+    """
+    check_latent(z)
+    check_hyperparameters(k, epsilon)
+    G_kwargs = G_kwargs or {}
+    v = make_directions(k, z, directions)
+    use_batch = plan_passes(G, z, G_args, G_kwargs, batched=batched, check_determinism=check_determinism)
+    offsets = epsilon * v
+    compute_base = need_base and G_z is None
+    zs = ([z] if compute_base else []) + [z + o for o in offsets] + ([z - o for o in offsets] if need_minus else [])
+    with preserved_running_stats(find_module(G)):
+        outs = (call_batched if use_batch else call_each)(G, zs, G_args, G_kwargs)
+    outs = [_as_float(o) for o in outs]
+    base = None
+    if need_base:
+        base = outs.pop(0) if compute_base else _as_float(listify(G_z))
+        if len(base) != len(outs[0]):
+            raise ValueError(f"G_z has {len(base)} activation(s) but G returns {len(outs[0])}")
+    plus, minus = outs[:k], (outs[k:] if need_minus else None)
+    return PerturbedOutputs(base, plus, minus, v, use_batch, z.shape[0] * len(zs))
+
+
+def _reduction(reduction: Reduction) -> Callable[[Tensor], Tensor]:
+    if isinstance(reduction, str):
+        if reduction not in _REDUCTIONS:
+            raise ValueError(f"reduction must be a callable or one of {list(_REDUCTIONS)}, got {reduction!r}")
+        return _REDUCTIONS[reduction]
+    return reduction
+
+
+def _check_difference(difference: str) -> None:
+    if difference not in DIFFERENCES:
+        raise ValueError(f"difference must be one of {list(DIFFERENCES)}, got {difference!r}")
+
+
+def _hessian_layers(p: PerturbedOutputs, epsilon: float, reduction: Callable, unbiased: bool) -> list[Tensor]:
+    n_layers = len(p.plus[0])
+    return [hessian_term([second_directional_derivative(p.plus[i][l], p.base[l], p.minus[i][l], epsilon)
+                          for i in range(len(p.plus))], reduction, unbiased) for l in range(n_layers)]
+
+
+def _jacobian_layers(p: PerturbedOutputs, epsilon: float, reduction: Callable, unbiased: bool,
+                     difference: str) -> list[Tensor]:
+    n_layers = len(p.plus[0])
+    base = p.base or [None] * n_layers
+    return [jacobian_term([first_directional_derivative(p.plus[i][l], base[l],
+                                                        p.minus[i][l] if p.minus else None, epsilon, difference)
+                           for i in range(len(p.plus))], reduction, unbiased) for l in range(n_layers)]
+
+
+def _combine(layers: list[Tensor], return_separately: bool) -> Tensor | list[Tensor]:
+    return layers if return_separately else sum(layers[1:], layers[0])
+
+
+# --------------------------------------------------------------------------- public API
+def hessian_penalty(G: Callable, z: Tensor, k: int = 2, epsilon: float = 0.1, reduction: Reduction = torch.max,
+                    return_separately: bool = False, G_z: Any = None, *, directions: Tensor | None = None,
+                    unbiased: bool = True, batched: bool | None = None, check_determinism: str = "once",
+                    G_args: tuple = (), **G_kwargs: Any) -> Tensor | list[Tensor]:
+    """Hessian Penalty (Eq. 6-7): ``reduce(Var_v[(G(z+εv) - 2G(z) + G(z-εv)) / ε²])``.
+
+    Same signature and result as the reference ``hessian_penalty`` (wpeebles/hessian_penalty).
+    Costs 2k perturbed samples per latent (plus one if ``G_z`` is not given), in one batched forward
+    where G is a per-sample function. Returns a differentiable scalar, or one per activation of G
+    if ``return_separately``.
+    """
+    p = perturbed_outputs(G, z, k=k, epsilon=epsilon, directions=directions, need_base=True, need_minus=True,
+                          G_z=G_z, G_args=G_args, G_kwargs=G_kwargs, batched=batched,
+                          check_determinism=check_determinism)
+    return _combine(_hessian_layers(p, epsilon, _reduction(reduction), unbiased), return_separately)
+
+
+def jacobian_penalty(G: Callable, z: Tensor, k: int = 2, epsilon: float = 0.1, reduction: Reduction = torch.max,
+                     return_separately: bool = False, G_z: Any = None, *, directions: Tensor | None = None,
+                     unbiased: bool = True, difference: str = "forward", batched: bool | None = None,
+                     check_determinism: str = "once", G_args: tuple = (), **G_kwargs: Any) -> Tensor | list[Tensor]:
+    """Orthogonal Jacobian penalty, OroJaR (Eq. 9-10): ``reduce(Var_v[‖(G(z+εv) - G(z)) / ε‖²])``.
+
+    Same signature and result as the reference ``orojar`` (csyxwei/OroJaR) for
+    ``difference="forward"`` (k perturbed samples, plus one without ``G_z``). ``difference="central"``
+    [ours] uses ``(G(z+εv) - G(z-εv)) / 2ε`` (2k samples, never G(z); O(ε²) error).
+    """
+    _check_difference(difference)
+    central = difference == "central"
+    p = perturbed_outputs(G, z, k=k, epsilon=epsilon, directions=directions, need_base=not central,
+                          need_minus=central, G_z=G_z, G_args=G_args, G_kwargs=G_kwargs, batched=batched,
+                          check_determinism=check_determinism)
+    return _combine(_jacobian_layers(p, epsilon, _reduction(reduction), unbiased, difference), return_separately)
+
+
+orojar = jacobian_penalty  # the reference's name, so `from hjgan_plugin import orojar` is a drop-in
+
+
+@dataclass
+class JointPenalty:
+    """Result of :func:`joint_penalty`: both terms of Eq. 15 and their weighted sum."""
+
+    hessian: Tensor  # L_H, summed over layers (unweighted)
+    jacobian: Tensor  # L_J, summed over layers (unweighted)
+    total: Tensor  # alpha·L_H + beta·L_J
+    hessian_layers: list[Tensor]
+    jacobian_layers: list[Tensor]
+    alpha: float
+    beta: float
+    directions: Tensor
+    forward_samples: int
+
+    @property
+    def finite(self) -> bool:
+        return bool(torch.isfinite(self.total.detach()).all())
+
+    def scalars(self, prefix: str = "hj_") -> dict[str, float]:
+        """Plain floats for logging: totals and per-layer values."""
+        out = {f"{prefix}hessian": float(self.hessian), f"{prefix}jacobian": float(self.jacobian),
+               f"{prefix}total": float(self.total)}
+        if len(self.hessian_layers) > 1:
+            for i, (h, j) in enumerate(zip(self.hessian_layers, self.jacobian_layers)):
+                out[f"{prefix}hessian_layer{i}"] = float(h)
+                out[f"{prefix}jacobian_layer{i}"] = float(j)
+        return out
+
+
+def joint_penalty(G: Callable, z: Tensor, alpha: float, beta: float, k: int = 2, epsilon: float = 0.1,
+                  reduction: Reduction = torch.max, G_z: Any = None, *, directions: Tensor | None = None,
+                  unbiased: bool = True, difference: str = "forward", batched: bool | None = None,
+                  check_determinism: str = "once", G_args: tuple = (), **G_kwargs: Any) -> JointPenalty:
+    """Eq. 15's regularizer ``alpha·L_H + beta·L_J`` from one shared set of k directions (Eq. 12-14).
+
+    The Hessian term needs G(z), G(z+εvᵢ), G(z-εvᵢ); the Jacobian term reads its first differences
+    off the same passes, so the joint penalty costs 2k perturbed samples per latent (plus G(z) when
+    ``G_z`` is not given) — the Hessian Penalty's cost, where the two references called one after
+    the other cost 3k (+2). ``alpha`` and ``beta`` are used exactly as given (the session multiplies
+    the game's α, β by the base scales λ_H, λ_J). With the same ``directions`` the two terms equal
+    :func:`hessian_penalty` and :func:`jacobian_penalty` to floating-point precision.
+    """
+    _check_difference(difference)
+    red = _reduction(reduction)
+    p = perturbed_outputs(G, z, k=k, epsilon=epsilon, directions=directions, need_base=True, need_minus=True,
+                          G_z=G_z, G_args=G_args, G_kwargs=G_kwargs, batched=batched,
+                          check_determinism=check_determinism)
+    h_layers = _hessian_layers(p, epsilon, red, unbiased)
+    j_layers = _jacobian_layers(p, epsilon, red, unbiased, difference)
+    hessian, jacobian = _combine(h_layers, False), _combine(j_layers, False)
+    total = alpha * hessian + beta * jacobian  # Eq. 15 (regularizer part)
+    return JointPenalty(hessian, jacobian, total, h_layers, j_layers, float(alpha), float(beta), p.directions,
+                        p.forward_samples)

@@ -1,0 +1,37 @@
+"""Pure schedule functions of the generator step (SPEC §2, §7)."""
+from __future__ import annotations
+
+
+def warmup_ramp(step: int, warmup: int) -> float:
+    """SPEC §2 warm-up: ``λ_t = λ·min(1, t/T)``; returns ``min(1, t/T)`` for the step being taken.
+
+    ``step`` is the 0-based index of the generator step (t = step + 1), so the first step already
+    carries weight 1/T and step T-1 reaches full weight. ``warmup=0`` disables the ramp.
+    """
+    if warmup <= 0:
+        return 1.0
+    return min(1.0, (step + 1) / warmup)
+
+
+def lazy_gain(step: int, interval: int) -> int:
+    """Lazy regularization: the penalty runs on every ``interval``-th generator step with gain
+    ``interval`` (so its expected gradient is unchanged), and contributes 0 otherwise."""
+    return interval if step % interval == 0 else 0
+
+
+def probe_due(calls: int) -> bool:
+    """Whether a penalty call re-checks G's determinism: calls 0, 10, 100, 1000, ... ([ours]).
+
+    Catches a generator that becomes stochastic during training (e.g. StyleGAN2 noise strengths
+    that start at 0) at a cost of a few extra forwards in log-spaced steps.
+    """
+    if calls == 0:
+        return True
+    while calls % 10 == 0:
+        calls //= 10
+    return calls == 1
+
+
+def subbatch_size(n: int, fraction: float) -> int:
+    """Samples the penalty uses out of a batch of ``n`` (``--hj-subbatch``), at least one."""
+    return max(1, min(n, int(round(n * fraction))))

@@ -1,0 +1,282 @@
+"""``attach()``: the plugin in any hand-written PyTorch training loop (SPEC §6).
+
+    session = attach(G, D, optimizer_G=opt_g, optimizer_D=opt_d, penalty="joint", lambda_h=0.1)
+    ...
+    loss_G = adversarial_loss + session.generator_penalty(z, G_z=fake)
+    loss_G.backward(); opt_g.step()     # step counting and the weight exchange run from step hooks
+
+The session is thin state around the pure pieces: step counters, the schedule of SPEC §2
+(warm-up, lazy interval), α and β, the exchange, and ``state_dict``/``load_state_dict`` for resume.
+The work itself is done by plugins through the hooks of :mod:`hjgan_plugin.hookspecs`.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any, Callable, Sequence
+
+import pluggy
+import torch
+from torch import Tensor, nn
+
+from .adapters import Adapter
+from .config import HJConfig
+from .errors import NonFinitePenaltyWarning
+from .game import EagleDove
+from .layers import OUTPUT, capture
+from .plugin_manager import adapters as registered_adapters
+from .plugin_manager import exchange_rules, get_plugin_manager
+from .schedule import lazy_gain, probe_due, warmup_ramp
+
+STATE_FORMAT = "hjgan_plugin.session/1"
+ROLES = ("G", "D")
+
+
+def _distributed() -> bool:
+    return torch.distributed.is_available() and torch.distributed.is_initialized() \
+        and torch.distributed.get_world_size() > 1
+
+
+class Session:
+    """State of the plugin attached to one G/D pair. Create it with :func:`attach`."""
+
+    def __init__(self, generator: Callable, discriminator: nn.Module | None, config: HJConfig, *,
+                 optimizer_G: torch.optim.Optimizer | None = None,
+                 optimizer_D: torch.optim.Optimizer | None = None,
+                 adapter: Adapter, plugin_manager: pluggy.PluginManager,
+                 pairs: Sequence[tuple] | Callable | None = None):
+        self.generator, self.discriminator = generator, discriminator
+        self.config, self.adapter, self.pm = config, adapter, plugin_manager
+        self.alpha, self.beta = self._coefficients(config)
+        self.steps = {role: 0 for role in ROLES}
+        self.penalty_calls = 0
+        self.skipped_nonfinite = 0
+        self._last: dict[str, Any] = {}
+        layers = config.layers if config.layers != (OUTPUT,) or adapter.layers is None else adapter.layers
+        self.regularizes_output = tuple(layers) == (OUTPUT,)
+        base = adapter.generator_fn(generator)
+        if self.regularizes_output:
+            self.penalty_generator: Callable = base
+        else:
+            if not isinstance(generator, nn.Module) or adapter.call_generator is not None:
+                raise ValueError("--hj-layers names modules: pass G as an nn.Module (generic adapter)")
+            self.penalty_generator = capture(generator, layers)
+        self.exchange = self._build_exchange(pairs) if config.exchange_every > 0 else None
+        if self.exchange is not None and optimizer_D is None:
+            raise ValueError(
+                "--hj-exchange-every needs the discriminator's optimizer: attach(..., optimizer_D=opt_D), "
+                "or call session.step('D') after each discriminator step"
+            )
+        self._handles = [opt.register_step_post_hook(self._hook(role))
+                         for role, opt in (("G", optimizer_G), ("D", optimizer_D)) if opt is not None]
+
+    # ------------------------------------------------------------------ construction
+    @staticmethod
+    def _coefficients(config: HJConfig) -> tuple[float, float]:
+        """α, β of Eq. 15: given values override the Eagle-Dove game's equilibrium (SPEC §3)."""
+        game_alpha, game_beta = EagleDove(*config.game).coefficients()
+        alpha = game_alpha if config.alpha is None else float(config.alpha)
+        beta = game_beta if config.beta is None else float(config.beta)
+        if alpha < 0 or beta < 0:
+            raise ValueError(f"--hj-alpha/--hj-beta must be >= 0, got {alpha}, {beta}")
+        return alpha, beta
+
+    def _build_exchange(self, pairs: Sequence[tuple] | Callable | None):
+        from .exchange import WeightExchange, register_rule
+
+        if self.discriminator is None:
+            raise ValueError("the weight exchange needs the discriminator: attach(G, D, ...)")
+        for name, rule in exchange_rules(self.pm).items():
+            register_rule(name, rule)
+        pairing: Any = pairs
+        if pairing is None:
+            if self.config.exchange_pairing == "adapter":
+                if self.adapter.pair_parameters is None:
+                    raise ValueError(f"adapter {self.adapter.name!r} defines no pairing; use --hj-exchange-pairing=mirror")
+                pairing = self.adapter.pair_parameters
+            elif self.config.exchange_pairing == "mirror":
+                pairing = "mirror"
+            else:
+                raise ValueError(f"--hj-exchange-pairing must be 'mirror' or 'adapter', got {self.config.exchange_pairing!r}")
+        generator = self.generator
+        if not isinstance(generator, nn.Module):
+            raise ValueError("the weight exchange needs G as an nn.Module to pair its parameters")
+        cfg = self.config
+        return WeightExchange(generator, self.discriminator, every=cfg.exchange_every,
+                              strength=cfg.exchange_strength, direction=cfg.exchange_direction,
+                              variant=cfg.exchange_variant, alpha=self.alpha, beta=self.beta,
+                              pairing=pairing, seed=cfg.seed, broadcast=_distributed())
+
+    def _hook(self, role: str) -> Callable:
+        def after_step(_optimizer: torch.optim.Optimizer, _args: Any, _kwargs: Any) -> None:
+            self.step(role)
+
+        return after_step
+
+    # ------------------------------------------------------------------ schedule
+    def lazy_gain(self) -> int:
+        """Gain of the penalty on the generator step being taken (0: skipped by ``--hj-interval``)."""
+        return lazy_gain(self.steps["G"], self.config.interval)
+
+    def ramp(self) -> float:
+        """Warm-up factor of the step being taken (SPEC §2)."""
+        return warmup_ramp(self.steps["G"], self.config.warmup)
+
+    def determinism_check(self) -> str:
+        """``check_determinism`` for this penalty call: re-probe on calls 0, 10, 100, ..."""
+        return "always" if probe_due(self.penalty_calls) else "once"
+
+    @property
+    def weights(self) -> tuple[float, float]:
+        """Current effective weights (α·λ_H, β·λ_J) with the warm-up ramp, without the lazy gain."""
+        r = self.ramp()
+        return self.alpha * self.config.lambda_h * r, self.beta * self.config.lambda_j * r
+
+    # ------------------------------------------------------------------ the two entry points
+    def generator_penalty(self, z: Tensor, *G_args: Any, G_z: Any = None, **G_kwargs: Any) -> Tensor:
+        """Sum of the generator-loss terms of every plugin for this step (Eq. 15's ``α·L_H + β·L_J``).
+
+        Call it in the generator step with the latents G is evaluated on and G's other inputs; add the
+        result to the adversarial loss. Pass ``G_z=G(z)`` from the adversarial pass to save a forward
+        (when the output is what is regularized). Returns a scalar tensor; 0 on steps the schedule
+        skips, and without any term that came out NaN/inf (warned, counted in ``skipped_nonfinite``).
+        """
+        results = self.pm.hook.hjgan_generator_loss_terms(session=self, z=z, G_args=G_args,
+                                                          G_kwargs=G_kwargs, G_z=G_z)
+        total = torch.zeros((), device=z.device, dtype=torch.float32)
+        terms: dict[str, Tensor] = {}
+        for batch in results:
+            for name, term in (batch or {}).items():
+                if name in terms:
+                    raise ValueError(f"two plugins return a generator-loss term named {name!r}")
+                terms[name] = term
+        if terms:
+            self.penalty_calls += 1
+        for name, term in terms.items():
+            if self._all_finite(term):
+                total = total + term
+                self.record(**{name: term})
+            else:
+                self.skipped_nonfinite += 1
+                warnings.warn(
+                    f"generator-loss term {name!r} is not finite at generator step {self.steps['G']}; it is "
+                    "left out of this step (no NaN reaches the weights). Lower --hj-epsilon/--hj-lambda-* or "
+                    "check G for overflow.", NonFinitePenaltyWarning, stacklevel=2)
+        if terms:
+            self._report()
+        return total
+
+    def step(self, role: str) -> None:
+        """Count an optimizer step of ``role`` ("G" or "D") and run the after-step hooks.
+
+        Called automatically from the optimizers' step post-hooks; call it yourself only for an
+        optimizer you did not pass to :func:`attach`.
+        """
+        if role not in ROLES:
+            raise ValueError(f"role must be 'G' or 'D', got {role!r}")
+        self.steps[role] += 1
+        self.pm.hook.hjgan_after_optimizer_step(session=self, role=role, step=self.steps[role])
+
+    # ------------------------------------------------------------------ reporting
+    def record(self, **values: Any) -> None:
+        """Store scalars of this step (tensors are kept detached and read lazily)."""
+        for key, value in values.items():
+            self._last[key] = value.detach() if isinstance(value, Tensor) else value
+
+    @property
+    def last(self) -> dict[str, float]:
+        """Scalars of the last penalty step: ``hj_hessian``, ``hj_jacobian`` (unweighted), the
+        weighted terms, ``hj_alpha``, ``hj_beta``, ``hj_ramp``, and the exchange's counters."""
+        out = {key: float(value) for key, value in self._last.items()}
+        out.update(hj_alpha=self.alpha, hj_beta=self.beta, hj_ramp=self.ramp(),
+                   hj_skipped_nonfinite=float(self.skipped_nonfinite))
+        if self.exchange is not None:
+            out.update(self.exchange.stats())
+        return out
+
+    def _report(self) -> None:
+        if self.adapter.report is not None:
+            self.adapter.report(self.last, self.steps["G"])
+        self.pm.hook.hjgan_report(session=self, scalars=self._last, step=self.steps["G"])
+
+    @staticmethod
+    def _all_finite(term: Tensor) -> bool:
+        finite = torch.isfinite(term.detach()).all().to(torch.float32).reshape(1)
+        if _distributed():  # every rank skips together, so replicas stay identical
+            torch.distributed.all_reduce(finite, op=torch.distributed.ReduceOp.MIN)
+        return bool(finite.item() > 0)
+
+    # ------------------------------------------------------------------ checkpoints
+    def state_dict(self) -> dict[str, Any]:
+        """Plain types and tensors only: loads with ``torch.load(weights_only=True)`` without the plugin."""
+        return {
+            "format": STATE_FORMAT,
+            "steps": dict(self.steps),
+            "penalty_calls": self.penalty_calls,
+            "skipped_nonfinite": self.skipped_nonfinite,
+            "alpha": self.alpha,
+            "beta": self.beta,
+            "config": self.config.to_dict(),
+            "exchange": self.exchange.state_dict() if self.exchange is not None else None,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Resume counters and exchange state; the current config (flags of this run) stays in force."""
+        if state.get("format") != STATE_FORMAT:
+            raise ValueError(f"not an hjgan_plugin session state (format {state.get('format')!r}, "
+                             f"expected {STATE_FORMAT!r})")
+        self.steps = {role: int(state["steps"][role]) for role in ROLES}
+        self.penalty_calls = int(state["penalty_calls"])
+        self.skipped_nonfinite = int(state["skipped_nonfinite"])
+        if self.exchange is not None and state.get("exchange") is not None:
+            self.exchange.load_state_dict(state["exchange"])
+
+    def detach(self) -> None:
+        """Remove the optimizer hooks: the loop runs as if the plugin was never attached."""
+        for handle in self._handles:
+            handle.remove()
+        self._handles.clear()
+
+    def __repr__(self) -> str:
+        return (f"Session(penalty={self.config.penalty!r}, alpha={self.alpha:.4g}, beta={self.beta:.4g}, "
+                f"steps={self.steps}, adapter={self.adapter.name!r}, exchange={self.exchange is not None})")
+
+
+def _select_adapter(adapter: str | Adapter | None, generator: Any, pm: pluggy.PluginManager) -> Adapter:
+    if isinstance(adapter, Adapter):
+        return adapter
+    available = registered_adapters(pm)
+    if adapter is None:
+        for candidate in available.values():
+            if candidate.matches is not None and candidate.matches(generator):
+                return candidate
+        adapter = "generic"
+    if adapter not in available:
+        raise ValueError(f"no adapter named {adapter!r}; registered: {sorted(available)} (see `hjgan plugins`)")
+    return available[adapter]
+
+
+def attach(generator: Callable, discriminator: nn.Module | None = None, *,
+           optimizer_G: torch.optim.Optimizer | None = None, optimizer_D: torch.optim.Optimizer | None = None,
+           config: HJConfig | None = None, adapter: str | Adapter | None = None,
+           pairs: Sequence[tuple] | Callable | None = None,
+           plugin_manager: pluggy.PluginManager | None = None, **fields: Any) -> Session:
+    """Attach the plugin to a training loop and return its :class:`Session`.
+
+    :param generator: G (an ``nn.Module``, or any callable for the penalty alone).
+    :param discriminator: D (needed for the weight exchange).
+    :param optimizer_G, optimizer_D: their optimizers; step post-hooks count steps and run the exchange.
+    :param config: an :class:`HJConfig` (e.g. from ``--hj-*`` flags); ``fields`` override its values.
+    :param adapter: an adapter name or object; by default the first registered adapter that matches G,
+        else ``"generic"``.
+    :param pairs: explicit exchange pairs ``[(g_param, d_param), ...]`` or a ``(G, D) -> pairs`` function.
+    :param fields: any :class:`HJConfig` field of SPEC §7 (``penalty="joint"``, ``lambda_h=0.1``, ...).
+    """
+    if "enabled" in fields:
+        raise TypeError("attach() enables the plugin by being called; 'enabled' is the command line's switch")
+    base = config.to_dict() if config is not None else {}
+    base.update(fields)
+    base["enabled"] = True
+    cfg = HJConfig.from_dict(base)
+    pm = plugin_manager or get_plugin_manager()
+    return Session(generator, discriminator, cfg, optimizer_G=optimizer_G, optimizer_D=optimizer_D,
+                   adapter=_select_adapter(adapter, generator, pm), plugin_manager=pm, pairs=pairs)
