@@ -193,12 +193,12 @@ class JointPenalty:
 
     def scalars(self, prefix: str = "hj_") -> dict[str, float]:
         """Plain floats for logging: totals and per-layer values."""
-        out = {f"{prefix}hessian": float(self.hessian), f"{prefix}jacobian": float(self.jacobian),
-               f"{prefix}total": float(self.total)}
+        out = {f"{prefix}hessian": float(self.hessian.detach()), f"{prefix}jacobian": float(self.jacobian.detach()),
+               f"{prefix}total": float(self.total.detach())}
         if len(self.hessian_layers) > 1:
             for i, (h, j) in enumerate(zip(self.hessian_layers, self.jacobian_layers)):
-                out[f"{prefix}hessian_layer{i}"] = float(h)
-                out[f"{prefix}jacobian_layer{i}"] = float(j)
+                out[f"{prefix}hessian_layer{i}"] = float(h.detach())
+                out[f"{prefix}jacobian_layer{i}"] = float(j.detach())
         return out
 
 
