@@ -29,8 +29,9 @@ DIFFERENCES = ("forward", "central")
 
 
 # --------------------------------------------------------------------------- pure math
+# Perturbed outputs arrive stacked over directions: plus[i] = G(z+εvᵢ), shape (k, N, ...).
 def second_directional_derivative(plus: Tensor, base: Tensor, minus: Tensor, epsilon: float) -> Tensor:
-    """Eq. 7: ``(G(z+εv) - 2G(z) + G(z-εv)) / ε²`` ≈ vᵀHv, elementwise."""
+    """Eq. 7: ``(G(z+εv) - 2G(z) + G(z-εv)) / ε²`` ≈ vᵀHv, elementwise (for every direction at once)."""
     return (plus - 2 * base + minus) / epsilon ** 2
 
 
@@ -42,35 +43,35 @@ def first_directional_derivative(plus: Tensor, base: Tensor | None, minus: Tenso
     return (plus - minus) / (2 * epsilon)
 
 
-def hessian_term(second_derivatives: list[Tensor], reduction: Callable[[Tensor], Tensor],
-                 unbiased: bool = True) -> Tensor:
-    """Eq. 6: variance over the k directions per output element, then ``reduction`` (elements, batch)."""
-    return reduction(torch.var(torch.stack(second_derivatives), dim=0, unbiased=unbiased))
+def hessian_term(second_derivatives: Tensor, reduction: Callable[[Tensor], Tensor], unbiased: bool = True) -> Tensor:
+    """Eq. 6: variance over the k directions (dim 0) per output element, then ``reduction``."""
+    return reduction(torch.var(second_derivatives, dim=0, unbiased=unbiased))
 
 
-def jacobian_term(first_derivatives: list[Tensor], reduction: Callable[[Tensor], Tensor],
-                  unbiased: bool = True) -> Tensor:
+def jacobian_term(first_derivatives: Tensor, reduction: Callable[[Tensor], Tensor], unbiased: bool = True) -> Tensor:
     """Eq. 9: per-sample ‖Jv‖² over all elements of the layer, variance over directions, ``reduction``."""
-    norms = [(d * d).reshape(d.shape[0], -1).sum(dim=1) for d in first_derivatives]
-    return reduction(torch.var(torch.stack(norms), dim=0, unbiased=unbiased))
+    k, n = first_derivatives.shape[:2]
+    norms = first_derivatives.square().reshape(k, n, -1).sum(dim=2)
+    return reduction(torch.var(norms, dim=0, unbiased=unbiased))
 
 
 # --------------------------------------------------------------------------- passes
 @dataclass
 class PerturbedOutputs:
-    """Per-layer outputs of the passes: ``base`` = G(z), ``plus[i]`` = G(z+εvᵢ), ``minus[i]`` = G(z-εvᵢ)."""
+    """Per-layer outputs of the passes: ``base[l]`` = G(z) (N, ...); ``plus[l]``/``minus[l]`` stack
+    G(z±εvᵢ) over the directions, (k, N, ...)."""
 
     base: list[Tensor] | None
-    plus: list[list[Tensor]]
-    minus: list[list[Tensor]] | None
+    plus: list[Tensor]
+    minus: list[Tensor] | None
     directions: Tensor
     batched: bool
     forward_samples: int  # number of latent samples pushed through G by the penalty itself
 
 
-def _as_float(out: list[Tensor]) -> list[Tensor]:
+def _as_float(t: Tensor) -> Tensor:
     # finite differences of fp16/bf16 activations lose most digits: difference in float32
-    return [t.float() if t.dtype in (torch.float16, torch.bfloat16) else t for t in out]
+    return t.float() if t.dtype in (torch.float16, torch.bfloat16) else t
 
 
 def perturbed_outputs(G: Callable, z: Tensor, *, k: int, epsilon: float, directions: Tensor | None,
@@ -81,6 +82,7 @@ def perturbed_outputs(G: Callable, z: Tensor, *, k: int, epsilon: float, directi
 
     All of them run as one batched forward when G is a per-sample function (exact), else one forward
     per pass with the batch composition of z and BatchNorm running statistics restored (SPEC §5).
+    The batched output is only viewed, never copied, as (passes, N, ...).
     """
     check_latent(z)
     check_hyperparameters(k, epsilon)
@@ -89,17 +91,20 @@ def perturbed_outputs(G: Callable, z: Tensor, *, k: int, epsilon: float, directi
     use_batch = plan_passes(G, z, G_args, G_kwargs, batched=batched, check_determinism=check_determinism)
     offsets = epsilon * v
     compute_base = need_base and G_z is None
-    zs = ([z] if compute_base else []) + [z + o for o in offsets] + ([z - o for o in offsets] if need_minus else [])
+    zs = [z.unsqueeze(0)] if compute_base else []
+    zs += [z + offsets] + ([z - offsets] if need_minus else [])
     with preserved_running_stats(find_module(G)):
-        outs = (call_batched if use_batch else call_each)(G, zs, G_args, G_kwargs)
+        outs = (call_batched if use_batch else call_each)(G, torch.cat(zs), G_args, G_kwargs)
     outs = [_as_float(o) for o in outs]
+    first = 1 if compute_base else 0
     base = None
     if need_base:
-        base = outs.pop(0) if compute_base else _as_float(listify(G_z))
-        if len(base) != len(outs[0]):
-            raise ValueError(f"G_z has {len(base)} activation(s) but G returns {len(outs[0])}")
-    plus, minus = outs[:k], (outs[k:] if need_minus else None)
-    return PerturbedOutputs(base, plus, minus, v, use_batch, z.shape[0] * len(zs))
+        base = [o[0] for o in outs] if compute_base else [_as_float(t) for t in listify(G_z)]
+        if len(base) != len(outs):
+            raise ValueError(f"G_z has {len(base)} activation(s) but G returns {len(outs)}")
+    plus = [o[first:first + k] for o in outs]
+    minus = [o[first + k:first + 2 * k] for o in outs] if need_minus else None
+    return PerturbedOutputs(base, plus, minus, v, use_batch, z.shape[0] * (first + k * (2 if need_minus else 1)))
 
 
 def _reduction(reduction: Reduction) -> Callable[[Tensor], Tensor]:
@@ -116,18 +121,17 @@ def _check_difference(difference: str) -> None:
 
 
 def _hessian_layers(p: PerturbedOutputs, epsilon: float, reduction: Callable, unbiased: bool) -> list[Tensor]:
-    n_layers = len(p.plus[0])
-    return [hessian_term([second_directional_derivative(p.plus[i][l], p.base[l], p.minus[i][l], epsilon)
-                          for i in range(len(p.plus))], reduction, unbiased) for l in range(n_layers)]
+    return [hessian_term(second_directional_derivative(plus, base, minus, epsilon), reduction, unbiased)
+            for plus, base, minus in zip(p.plus, p.base, p.minus)]
 
 
 def _jacobian_layers(p: PerturbedOutputs, epsilon: float, reduction: Callable, unbiased: bool,
                      difference: str) -> list[Tensor]:
-    n_layers = len(p.plus[0])
+    n_layers = len(p.plus)
     base = p.base or [None] * n_layers
-    return [jacobian_term([first_directional_derivative(p.plus[i][l], base[l],
-                                                        p.minus[i][l] if p.minus else None, epsilon, difference)
-                           for i in range(len(p.plus))], reduction, unbiased) for l in range(n_layers)]
+    minus = p.minus or [None] * n_layers
+    return [jacobian_term(first_directional_derivative(p.plus[l], base[l], minus[l], epsilon, difference),
+                          reduction, unbiased) for l in range(n_layers)]
 
 
 def _combine(layers: list[Tensor], return_separately: bool) -> Tensor | list[Tensor]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import weakref
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator
 
 import torch
 from torch import Tensor, nn
@@ -67,27 +67,26 @@ def _slice(value: Any, n: int, m: int) -> Any:
     return value[:m] if _is_batch_aligned(value, n) else value
 
 
-def call_batched(G: Callable, zs: Sequence[Tensor], args: tuple, kwargs: dict) -> list[list[Tensor]]:
-    """One forward on the concatenated latents; split the outputs back into one list per latent.
+def call_batched(G: Callable, zs: Tensor, args: tuple, kwargs: dict) -> list[Tensor]:
+    """One forward on all passes' latents ``zs`` (T, N, ...); per activation a (T, N, ...) view.
 
     Extra inputs whose first dimension equals the batch size (labels, codes) are repeated alongside.
     """
-    n, times = zs[0].shape[0], len(zs)
-    out = listify(G(torch.cat(list(zs)), *[_repeat(a, n, times) for a in args],
+    times, n = zs.shape[:2]
+    out = listify(G(zs.reshape(times * n, *zs.shape[2:]), *[_repeat(a, n, times) for a in args],
                     **{key: _repeat(v, n, times) for key, v in kwargs.items()}))
     check_outputs(out, n * times)
-    pieces = [t.split(n) for t in out]
-    return [[p[i] for p in pieces] for i in range(times)]
+    return [t.view(times, n, *t.shape[1:]) for t in out]
 
 
-def call_each(G: Callable, zs: Sequence[Tensor], args: tuple, kwargs: dict) -> list[list[Tensor]]:
-    """One forward per latent (each of the adversarial pass's batch size)."""
+def call_each(G: Callable, zs: Tensor, args: tuple, kwargs: dict) -> list[Tensor]:
+    """One forward per pass, each with the adversarial batch's composition; stacked to (T, N, ...)."""
     outs = []
     for z in zs:
         out = listify(G(z, *args, **kwargs))
         check_outputs(out, z.shape[0])
         outs.append(out)
-    return outs
+    return [torch.stack(layer) for layer in zip(*outs)]
 
 
 def check_outputs(out: list[Tensor], n: int) -> None:

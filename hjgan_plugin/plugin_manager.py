@@ -62,9 +62,13 @@ def adapters(pm: pluggy.PluginManager) -> dict[str, Adapter]:
 
 
 def exchange_rules(pm: pluggy.PluginManager) -> dict[str, Callable]:
+    """Exchange rules contributed by plugins; a name given by two plugins is an error."""
     rules: dict[str, Callable] = {}
     for batch in pm.hook.hjgan_exchange_rules():
-        rules.update(batch or {})
+        for name, rule in (batch or {}).items():
+            if name in rules and rules[name] is not rule:
+                raise ValueError(f"two plugins register an exchange rule named {name!r}")
+            rules[name] = rule
     return rules
 
 
@@ -80,7 +84,9 @@ def describe(pm: pluggy.PluginManager) -> str:
     lines.append("adapters:")
     for name, adapter in sorted(adapters(pm).items()):
         lines.append(f"  {name}: {adapter.description}")
-    rules = exchange_rules(pm)
-    if rules:
-        lines.append("exchange rules: " + ", ".join(sorted(rules)))
+    from .exchange import EXCHANGE_RULES
+
+    builtin = sorted(EXCHANGE_RULES)
+    extra = sorted(set(exchange_rules(pm)) - set(builtin))
+    lines.append("exchange rules: " + ", ".join(builtin + [f"{name} (plugin)" for name in extra]))
     return "\n".join(lines)

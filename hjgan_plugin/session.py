@@ -194,9 +194,14 @@ class Session:
         return out
 
     def _report(self) -> None:
+        listeners = self.pm.hook.hjgan_report.get_hookimpls()
+        if self.adapter.report is None and not listeners:
+            return  # nobody reads the scalars: no device-to-host copies
+        scalars = self.last
         if self.adapter.report is not None:
-            self.adapter.report(self.last, self.steps["G"])
-        self.pm.hook.hjgan_report(session=self, scalars=self._last, step=self.steps["G"])
+            self.adapter.report(scalars, self.steps["G"])
+        if listeners:
+            self.pm.hook.hjgan_report(session=self, scalars=scalars, step=self.steps["G"])
 
     @staticmethod
     def _all_finite(term: Tensor) -> bool:
