@@ -25,6 +25,7 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
+from nets import mlp
 
 WORLD = 2
 ITERATIONS = 6
@@ -83,15 +84,6 @@ def run_ranks(scenario: str, tmp_path: Path, timeout: float = 150.0, **kwargs) -
 
 
 # ------------------------------------------------------------------------------------- models, data
-def mlp(*widths: int) -> nn.Sequential:
-    layers: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
-        layers.append(nn.Linear(a, b))
-        if i < len(widths) - 2:
-            layers.append(nn.Tanh())
-    return nn.Sequential(*layers)
-
-
 def make_models(seed: int = 0) -> tuple[nn.Module, nn.Module]:
     torch.manual_seed(seed)  # identical init on every rank
     G = mlp(Z_DIM, 16, 16, X_DIM)  # mirror pairs: G 16->3 with D 3->16, G 16->16 with D 16->16

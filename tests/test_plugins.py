@@ -27,6 +27,7 @@ from hjgan_plugin.cli import main as cli_main
 from hjgan_plugin.exchange import EXCHANGE_RULES, adjoint
 from hjgan_plugin.hookspecs import hookimpl
 from hjgan_plugin.plugin_manager import BUILTIN_PLUGINS, adapters, exchange_rules, make_plugin_manager
+from nets import mlp
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_PACKAGE = ROOT / "examples" / "hjgan-msgan" / "hjgan_msgan"
@@ -38,15 +39,6 @@ BUILTIN_HOOKS = {
 
 
 # ------------------------------------------------------------------------------------------ helpers
-def mlp(*widths: int) -> nn.Sequential:
-    layers: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
-        layers.append(nn.Linear(a, b))
-        if i < len(widths) - 2:
-            layers.append(nn.Tanh())
-    return nn.Sequential(*layers)
-
-
 class ConditionalG(nn.Module):
     """G(z, labels): a one-hot label concatenated to z (the shape of a class-conditional trainer's G)."""
 
