@@ -1,0 +1,4 @@
+"""Disentanglement metrics (MIG; VP and DCI are to follow)."""
+from .disentanglement import discrete_entropy, discrete_mutual_info, discretize, mig
+
+__all__ = ["mig", "discretize", "discrete_entropy", "discrete_mutual_info"]
