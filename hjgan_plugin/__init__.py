@@ -8,7 +8,7 @@ Public API::
 """
 from .config import HJConfig
 from .directions import rademacher
-from .errors import NondeterministicGeneratorError, NonFinitePenaltyWarning
+from .errors import LowPrecisionWarning, NondeterministicGeneratorError, NonFinitePenaltyWarning
 from .estimators import JointPenalty, hessian_penalty, jacobian_penalty, joint_penalty, orojar
 from .game import EagleDove
 from .layers import capture
@@ -20,6 +20,7 @@ __all__ = [
     "EagleDove",
     "HJConfig",
     "JointPenalty",
+    "LowPrecisionWarning",
     "Session",
     "attach",
     "NonFinitePenaltyWarning",

@@ -7,3 +7,7 @@ class NondeterministicGeneratorError(RuntimeError):
 
 class NonFinitePenaltyWarning(RuntimeWarning):
     """A penalty (or an exchange) produced NaN/inf; the step's term was skipped."""
+
+
+class LowPrecisionWarning(UserWarning):
+    """G's activations are float16/bfloat16: second differences lose digits to rounding."""

@@ -5,11 +5,13 @@ Skipped, with the reason, on machines without a CUDA device (CI); run on a GPU m
 """
 from __future__ import annotations
 
+import warnings
+
 import pytest
 import torch
 from torch import nn
 
-from hjgan_plugin import attach, hessian_penalty, jacobian_penalty, joint_penalty, rademacher
+from hjgan_plugin import LowPrecisionWarning, attach, hessian_penalty, jacobian_penalty, joint_penalty, rademacher
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
@@ -43,21 +45,28 @@ def test_directions_are_drawn_on_the_latents_device():
     assert set(result.directions.unique().tolist()) <= {-1.0, 1.0}
 
 
-@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
-def test_autocast_penalty_is_finite_close_to_fp32_and_differentiable(dtype):
+@pytest.mark.parametrize("dtype,epsilon", [(torch.float16, 0.1), (torch.bfloat16, 0.5)])
+def test_autocast_penalty_warns_stays_close_to_fp32_and_is_differentiable(dtype, epsilon):
+    # Measured (10 seeds, mean reduction): float16 at epsilon 0.1 and bfloat16 at 0.5 stay within a few
+    # percent of float32; bfloat16 at 0.1 inflates the Hessian term ~1.4x (the warning says so).
     G = conv_generator().cuda()
     z = torch.randn(16, 16, device="cuda")
     v = rademacher((2, 16, 16), device="cuda")
-    ref = joint_penalty(G, z, 1.0, 1.0, directions=v)
-    with torch.autocast("cuda", dtype=dtype):
-        amp = joint_penalty(G, z, 1.0, 1.0, directions=v)
+    ref = joint_penalty(G, z, 1.0, 1.0, directions=v, epsilon=epsilon, reduction="mean")
+    with torch.autocast("cuda", dtype=dtype), pytest.warns(LowPrecisionWarning, match="rounding enters"):
+        amp = joint_penalty(G, z, 1.0, 1.0, directions=v, epsilon=epsilon, reduction="mean")
     assert amp.total.dtype == torch.float32  # differences are taken in float32
-    assert torch.isfinite(amp.total)
-    # low-precision activations perturb the finite differences; the estimate stays the same order
-    assert 0.2 < float(amp.hessian) / float(ref.hessian) < 5
-    assert 0.2 < float(amp.jacobian) / float(ref.jacobian) < 5
+    assert 0.8 < float(amp.hessian.detach()) / float(ref.hessian.detach()) < 1.25
+    assert 0.8 < float(amp.jacobian.detach()) / float(ref.jacobian.detach()) < 1.25
     amp.total.backward()
     assert all(torch.isfinite(p.grad).all() for p in G.parameters())
+
+
+def test_float32_passes_do_not_warn():
+    G = conv_generator().cuda()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LowPrecisionWarning)
+        joint_penalty(G, torch.randn(4, 16, device="cuda"), 1.0, 1.0)
 
 
 def test_reference_signatures_on_cuda():

@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from hjgan_plugin import hessian_penalty, jacobian_penalty, joint_penalty, orojar, rademacher
+from hjgan_plugin import LowPrecisionWarning, hessian_penalty, jacobian_penalty, joint_penalty, orojar, rademacher
 
 
 
@@ -285,5 +285,6 @@ def test_fp16_style_outputs_are_differenced_in_float32():
     def G_half(z):
         return G(z).to(torch.bfloat16)
 
-    value = hessian_penalty(G_half, z)
+    with pytest.warns(LowPrecisionWarning, match="bfloat16"):
+        value = hessian_penalty(G_half, z)
     assert value.dtype == torch.float32 and torch.isfinite(value)
