@@ -10,12 +10,13 @@ forward, penalty, backward, optimizer step) for:
                 reference implementations                    (3k)
     joint       joint_penalty, shared directions (Eq. 12-14) (2k)
 
-Every variant reuses the adversarial pass's output (G_z). Each variant runs in its own
-subprocess so that peak memory is its own: on CUDA ``torch.cuda.max_memory_allocated`` above the
-memory held before the step; on CPU the peak resident set size (ru_maxrss) above the RSS before
-the step, measured in a second subprocess run with ``MALLOC_MMAP_THRESHOLD_=0`` so that every
-allocation is its own mapping and freed memory leaves the RSS (glibc's caching would otherwise hide
-the peak). Time is the median over ``--steps`` timed steps after ``--warmup`` steps.
+Every variant reuses the adversarial pass's output (G_z) and has its own copy of G, D and the
+optimizer, from the same initialisation. Time: the variants' steps are interleaved round-robin in one
+process (so drift in clock speed or load hits all of them alike), and each variant's figure is the
+median over ``--steps`` steps after ``--warmup``. Peak memory of one step, on CUDA:
+``torch.cuda.max_memory_allocated`` above the memory allocated before it; on CPU: the peak of live
+tensor memory created in the step, from the torch profiler's memory timeline (the same quantity up
+to the caching allocator's rounding; RSS varied by ±40% between identical runs and is not used).
 
     python benchmarks/penalty_cost.py                    # CPU, writes docs/benchmarks/penalty_cost_cpu.{md,json,png}
     python benchmarks/penalty_cost.py --device cuda      # GPU
@@ -24,14 +25,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
-import resource
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 import torch
 from torch import nn
@@ -77,21 +76,38 @@ def penalty(variant: str, G: nn.Module, z: torch.Tensor, fake: torch.Tensor, k: 
     return joint_penalty(G, z, 0.1, 1e-4, **common).total
 
 
-def rss_bytes() -> int:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * resource.getpagesize()
+def cpu_step_peak(step: Callable[[], None]) -> int:
+    """Peak bytes of tensors alive during ``step()`` that it created (profiler memory timeline)."""
+    from torch.profiler import ProfilerActivity, profile
+    from torch.profiler._memory_profiler import Action
+
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True, record_shapes=True, with_stack=True) as prof:
+        step()
+    live = peak = 0
+    for _time, action, _key, size in prof._memory_profile().timeline:
+        if action == Action.CREATE:
+            live += size
+        elif action == Action.DESTROY:
+            live -= size
+        peak = max(peak, live)
+    return peak
 
 
-def measure(variant: str, args: argparse.Namespace) -> dict:
-    """Run in a fresh process: time and peak memory of one variant's G step."""
+def cuda_step_peak(step: Callable[[], None]) -> int:
+    torch.cuda.synchronize()
+    torch.cuda.reset_peak_memory_stats()
+    base = torch.cuda.memory_allocated()
+    step()
+    torch.cuda.synchronize()
+    return torch.cuda.max_memory_allocated() - base
+
+
+def make_step(variant: str, args: argparse.Namespace, device: torch.device) -> Callable[[torch.Tensor], None]:
+    """One G step of ``variant`` on its own G, D and optimizer (same initialisation for every variant)."""
     torch.manual_seed(0)
-    torch.set_num_threads(args.threads)
-    device = torch.device(args.device)
     G = make_generator(args.z_dim, args.width).to(device)
     D = make_discriminator(args.width).to(device)
     opt = torch.optim.Adam(G.parameters(), 2e-4, betas=(0.0, 0.99))
-    z_all = torch.randn(args.warmup + args.steps, args.batch, args.z_dim, device=device)
-    cuda = device.type == "cuda"
 
     def step(z: torch.Tensor) -> None:
         fake = G(z)
@@ -100,29 +116,30 @@ def measure(variant: str, args: argparse.Namespace) -> dict:
         loss.backward()
         opt.step()
 
-    step(z_all[0])  # allocate optimizer state before the memory baseline
-    if cuda:
-        torch.cuda.synchronize()
-        torch.cuda.reset_peak_memory_stats()
-        base = torch.cuda.memory_allocated()
-    else:
-        base = rss_bytes()
-    times = []
-    for i in range(1, args.warmup + args.steps):
-        if cuda:
-            torch.cuda.synchronize()
-        t0 = time.perf_counter()
-        step(z_all[i])
-        if cuda:
-            torch.cuda.synchronize()
-        if i >= args.warmup:
-            times.append(time.perf_counter() - t0)
-    if cuda:
-        peak = torch.cuda.max_memory_allocated() - base
-    else:
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base
-    return {"variant": variant, "ms": 1e3 * statistics.median(times), "ms_min": 1e3 * min(times),
-            "peak_mib": peak / 2 ** 20}
+    return step
+
+
+def measure(args: argparse.Namespace) -> list[dict]:
+    torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    cuda = device.type == "cuda"
+    steps = {v: make_step(v, args, device) for v in VARIANTS}
+    gen = torch.Generator().manual_seed(1)
+    z_all = torch.randn(args.warmup + args.steps, args.batch, args.z_dim, generator=gen).to(device)
+    times: dict[str, list[float]] = {v: [] for v in VARIANTS}
+    for i in range(args.warmup + args.steps):
+        for v in VARIANTS:  # round-robin: every variant sees the same machine state
+            if cuda:
+                torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            steps[v](z_all[i])
+            if cuda:
+                torch.cuda.synchronize()
+            if i >= args.warmup:
+                times[v].append(time.perf_counter() - t0)
+    peak = cuda_step_peak if cuda else cpu_step_peak
+    return [{"variant": v, "ms": 1e3 * statistics.median(times[v]), "ms_min": 1e3 * min(times[v]),
+             "peak_mib": peak(lambda: steps[v](z_all[0])) / 2 ** 20} for v in VARIANTS]
 
 
 def device_name(device: str) -> str:
@@ -167,11 +184,6 @@ def plot(rows: list[dict], meta: dict, path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
-def run_child(argv: list[str], env: dict | None = None) -> dict:
-    out = subprocess.run([sys.executable, __file__, *argv], check=True, capture_output=True, text=True, env=env)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="cpu")
@@ -183,21 +195,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks")
-    parser.add_argument("--variant", choices=VARIANTS, help=argparse.SUPPRESS)  # child process mode
-    parser.add_argument("--memory-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.variant:
-        print(json.dumps(measure(args.variant, args)))
-        return
-    child = [a for a in (argv if argv is not None else sys.argv[1:])]
-    rows = []
-    for variant in VARIANTS:
-        rows.append(run_child(child + ["--variant", variant]))
-        if not args.device.startswith("cuda"):
-            env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="0")
-            rows[-1]["peak_mib"] = run_child(child + ["--variant", variant, "--memory-only", "--steps", "2",
-                                                      "--warmup", "1"], env)["peak_mib"]
-        print(f"  {variant:9s} {rows[-1]['ms']:8.1f} ms  {rows[-1]['peak_mib']:8.1f} MiB", flush=True)
+    rows = measure(args)
+    for r in rows:
+        print(f"  {r['variant']:9s} {r['ms']:8.1f} ms  {r['peak_mib']:8.1f} MiB", flush=True)
     meta = {"device_name": device_name(args.device), "torch": torch.__version__, "batch": args.batch,
             "z_dim": args.z_dim, "width": args.width, "k": args.k, "steps": args.steps}
     table = render_table(rows, meta)
