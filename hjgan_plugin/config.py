@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any, Callable, Sequence
 
 PENALTIES = ("joint", "hessian", "jacobian", "none")
@@ -103,6 +103,17 @@ class HJConfig:
         for name in ("lambda_h", "lambda_j"):
             if getattr(self, name) < 0:
                 raise ValueError(f"--hj-{name.replace('_', '-')} must be >= 0, got {getattr(self, name)}")
+
+    def coefficients(self) -> tuple[float, float]:
+        """α, β of Eq. 15: given values override the Eagle-Dove game's equilibrium (SPEC §3)."""
+        from .game import EagleDove
+
+        game_alpha, game_beta = EagleDove(*self.game).coefficients()
+        alpha = game_alpha if self.alpha is None else float(self.alpha)
+        beta = game_beta if self.beta is None else float(self.beta)
+        if alpha < 0 or beta < 0:
+            raise ValueError(f"--hj-alpha/--hj-beta must be >= 0, got {alpha}, {beta}")
+        return alpha, beta
 
     def replace(self, **changes: Any) -> "HJConfig":
         return dataclasses.replace(self, **changes)

@@ -20,6 +20,7 @@ from typing import Any, Callable, Union
 import torch
 from torch import Tensor
 
+from .config import DIFFERENCES
 from .errors import LowPrecisionWarning
 from .directions import check_hyperparameters, check_latent, make_directions
 from .layers import find_module
@@ -27,7 +28,6 @@ from .passes import call_batched, call_each, listify, plan_passes, preserved_run
 
 Reduction = Union[Callable[[Tensor], Tensor], str]
 _REDUCTIONS: dict[str, Callable[[Tensor], Tensor]] = {"max": torch.max, "mean": torch.mean, "sum": torch.sum}
-DIFFERENCES = ("forward", "central")
 
 
 # --------------------------------------------------------------------------- pure math

@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 from typing import Any, Sequence
 
-import torch
 from torch import Tensor, nn
 
 OUTPUT = "output"
@@ -22,10 +21,15 @@ class _StopForward(Exception):
 
 
 def unwrap(module: nn.Module) -> nn.Module:
-    """The user's module inside DistributedDataParallel / DataParallel wrappers."""
-    while isinstance(module, (nn.parallel.DistributedDataParallel, nn.DataParallel)):
-        module = module.module
-    return module
+    """The user's module inside DistributedDataParallel / DataParallel (``.module``) and
+    ``torch.compile`` (``._orig_mod``) wrappers."""
+    while True:
+        if isinstance(module, (nn.parallel.DistributedDataParallel, nn.DataParallel)):
+            module = module.module
+        elif type(module).__name__ == "OptimizedModule" and hasattr(module, "_orig_mod"):
+            module = module._orig_mod
+        else:
+            return module
 
 
 def _tensors(value: Any) -> list[Tensor]:

@@ -63,8 +63,14 @@ def _repeat(value: Any, n: int, times: int) -> Any:
     return value
 
 
-def _slice(value: Any, n: int, m: int) -> Any:
-    return value[:m] if _is_batch_aligned(value, n) else value
+def slice_batch(value: Any, n: int, m: int) -> Any:
+    """The first ``m`` samples of a batch-aligned input (tensors with first dimension ``n``, also
+    inside lists/tuples); anything else unchanged."""
+    if _is_batch_aligned(value, n):
+        return value[:m]
+    if isinstance(value, (list, tuple)):
+        return type(value)(slice_batch(v, n, m) for v in value)
+    return value
 
 
 def call_batched(G: Callable, zs: Tensor, args: tuple, kwargs: dict) -> list[Tensor]:
@@ -143,8 +149,8 @@ def probe(G: Callable, z: Tensor, args: tuple = (), kwargs: dict | None = None) 
         batch_independent = True
         if n >= 2:
             m = n // 2
-            half = listify(G(z[:m], *[_slice(a, n, m) for a in args],
-                             **{key: _slice(v, n, m) for key, v in kwargs.items()}))
+            half = listify(G(z[:m], *slice_batch(args, n, m),
+                             **{key: slice_batch(v, n, m) for key, v in kwargs.items()}))
             batch_independent = _relative_difference([t[:m] for t in first], half) <= tol
     return ProbeResult(difference <= tol, batch_independent, difference)
 

@@ -21,7 +21,6 @@ from torch import Tensor, nn
 from .adapters import Adapter
 from .config import HJConfig
 from .errors import NonFinitePenaltyWarning
-from .game import EagleDove
 from .layers import OUTPUT, capture
 from .plugin_manager import adapters as registered_adapters
 from .plugin_manager import exchange_rules, get_plugin_manager
@@ -46,7 +45,7 @@ class Session:
                  pairs: Sequence[tuple] | Callable | None = None):
         self.generator, self.discriminator = generator, discriminator
         self.config, self.adapter, self.pm = config, adapter, plugin_manager
-        self.alpha, self.beta = self._coefficients(config)
+        self.alpha, self.beta = config.coefficients()
         self.steps = {role: 0 for role in ROLES}
         self.penalty_calls = 0
         self.skipped_nonfinite = 0
@@ -70,16 +69,6 @@ class Session:
                          for role, opt in (("G", optimizer_G), ("D", optimizer_D)) if opt is not None]
 
     # ------------------------------------------------------------------ construction
-    @staticmethod
-    def _coefficients(config: HJConfig) -> tuple[float, float]:
-        """α, β of Eq. 15: given values override the Eagle-Dove game's equilibrium (SPEC §3)."""
-        game_alpha, game_beta = EagleDove(*config.game).coefficients()
-        alpha = game_alpha if config.alpha is None else float(config.alpha)
-        beta = game_beta if config.beta is None else float(config.beta)
-        if alpha < 0 or beta < 0:
-            raise ValueError(f"--hj-alpha/--hj-beta must be >= 0, got {alpha}, {beta}")
-        return alpha, beta
-
     def _build_exchange(self, pairs: Sequence[tuple] | Callable | None):
         from .exchange import WeightExchange, register_rule
 

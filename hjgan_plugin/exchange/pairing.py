@@ -23,6 +23,8 @@ from typing import Callable, Iterable, Sequence, Union
 import torch
 from torch import nn
 
+from ..layers import unwrap
+
 __all__ = [
     "ADJOINT_KINDS",
     "ParamPair",
@@ -105,17 +107,6 @@ def adjoint_shape(shape: Sequence[int], kind: str) -> tuple[int, ...]:
 
 
 # ------------------------------------------------------------------------------------------ module walk
-def unwrap(module: nn.Module) -> nn.Module:
-    """Strip DistributedDataParallel / DataParallel (``.module``) and ``torch.compile`` (``._orig_mod``)."""
-    while True:
-        if isinstance(module, (nn.parallel.DistributedDataParallel, nn.DataParallel)):
-            module = module.module
-        elif type(module).__name__ == "OptimizedModule" and hasattr(module, "_orig_mod"):
-            module = module._orig_mod
-        else:
-            return module
-
-
 def _layer_signature(module: nn.Module) -> tuple[str, int]:
     """``("linear", 0)``, ``("conv", n)`` or ``("conv_t", n)`` for the supported layer types."""
     if isinstance(module, nn.Linear):

@@ -14,13 +14,13 @@ from typing import Any, Optional
 import torch
 from torch import nn
 
+from ..config import DIRECTIONS
 from ..errors import NonFinitePenaltyWarning
 from .pairing import PairingReport, PairingSpec, adjoint, adjoint_inverse, resolve_pairs, unwrap
 from .rules import check_coefficients, get_rule
 
 __all__ = ["WeightExchange"]
 
-DIRECTIONS = ("g_to_d", "both")
 _STATE_VERSION = 1
 
 
@@ -95,13 +95,7 @@ class WeightExchange:
         ``alpha``/``beta`` left ``None`` in the config come from its Eagle-Dove ``game`` (SPEC §3);
         ``pairing`` overrides ``config.exchange_pairing`` (an adapter passes its pairing function here).
         """
-        alpha, beta = config.alpha, config.beta
-        if alpha is None or beta is None:
-            from ..game import EagleDove
-
-            game_alpha, game_beta = EagleDove(*config.game).coefficients()
-            alpha = game_alpha if alpha is None else alpha
-            beta = game_beta if beta is None else beta
+        alpha, beta = config.coefficients()
         return cls(generator, discriminator, every=config.exchange_every, strength=config.exchange_strength,
                    direction=config.exchange_direction, variant=config.exchange_variant, alpha=alpha, beta=beta,
                    pairing=config.exchange_pairing if pairing is None else pairing, seed=config.seed,

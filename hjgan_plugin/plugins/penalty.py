@@ -7,20 +7,12 @@ from torch import Tensor
 
 from ..estimators import hessian_penalty, jacobian_penalty, joint_penalty
 from ..hookspecs import hookimpl
-from ..passes import batch_norms_in_training
+from ..passes import batch_norms_in_training, slice_batch
 from ..layers import find_module
 from ..schedule import subbatch_size
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..session import Session
-
-
-def _slice_batch(value: Any, n: int, m: int) -> Any:
-    if isinstance(value, Tensor) and value.dim() >= 1 and value.shape[0] == n:
-        return value[:m]
-    if isinstance(value, (list, tuple)):
-        return type(value)(_slice_batch(v, n, m) for v in value)
-    return value
 
 
 @hookimpl
@@ -36,8 +28,8 @@ def hjgan_generator_loss_terms(session: "Session", z: Tensor, G_args: tuple, G_k
     if not session.regularizes_output or (m < n and batch_norms_in_training(find_module(G))):
         G_z = None  # the adversarial output is not the regularized activation (or not its batch)
     if m < n:
-        z, G_args, G_z = z[:m], _slice_batch(G_args, n, m), _slice_batch(G_z, n, m)
-        G_kwargs = {key: _slice_batch(v, n, m) for key, v in G_kwargs.items()}
+        z, G_args, G_z = z[:m], slice_batch(G_args, n, m), slice_batch(G_z, n, m)
+        G_kwargs = {key: slice_batch(v, n, m) for key, v in G_kwargs.items()}
     w_h = session.alpha * cfg.lambda_h * ramp * gain  # Eq. 15: α·λ_H (ramped, lazy gain)
     w_j = session.beta * cfg.lambda_j * ramp * gain  # Eq. 15: β·λ_J
     common = dict(k=cfg.k, epsilon=cfg.epsilon, reduction=cfg.reduction, G_z=G_z, unbiased=cfg.unbiased,
