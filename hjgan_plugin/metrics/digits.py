@@ -27,6 +27,8 @@ from torch import nn
 
 from hjgan_plugin.datasets.digits import N_MODES, load_digits_split, mode_index
 
+from .mode_collapse import reverse_kl_uniform
+
 # Sample count PacGAN (Lin et al. 2018, Sec. 5) uses to count Stacked-MNIST modes.
 RECOMMENDED_STACKED_SAMPLES = 26_000
 # Below 10 samples per mode a perfect uniform generator still misses modes by chance and the
@@ -185,13 +187,6 @@ def expected_modes_uniform(n: int, k: int = N_MODES) -> float:
     return k * (1.0 - (1.0 - 1.0 / k) ** n)
 
 
-def reverse_kl_to_uniform(counts: np.ndarray) -> float:
-    """KL(p || U_K) = sum_i p_i ln(p_i K) = ln K + sum_i p_i ln p_i (nats, 0 ln 0 = 0), p = counts/sum."""
-    counts = np.asarray(counts, dtype=np.float64)
-    p = counts[counts > 0] / counts.sum()
-    return float(math.log(len(counts)) + np.sum(p * np.log(p)))
-
-
 def stacked_mode_stats(images: torch.Tensor, classifier: DigitClassifier,
                        min_samples: int = MIN_STACKED_SAMPLES) -> dict[str, float | int]:
     """Modes covered and reverse KL of generated Stacked-Digits images ``(n, 3, 8, 8)`` in ``[0, 1]``.
@@ -228,7 +223,7 @@ def stacked_mode_stats(images: torch.Tensor, classifier: DigitClassifier,
     counts = torch.bincount(mode_index(digits), minlength=N_MODES).numpy()
     return {
         "modes": int((counts > 0).sum()),
-        "reverse_kl": reverse_kl_to_uniform(counts),
+        "reverse_kl": reverse_kl_uniform(counts),
         "n": n,
         "n_nan": n_nan,
         "modes_expected_uniform": expected_modes_uniform(n),
@@ -321,7 +316,6 @@ __all__ = [
     "NonFiniteSamplesWarning",
     "stacked_mode_stats",
     "expected_modes_uniform",
-    "reverse_kl_to_uniform",
     "frechet_distance",
     "gaussian_stats",
     "fd_digits",
