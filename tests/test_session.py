@@ -28,7 +28,7 @@ def train(session, G, D, opt_g, opt_d, steps, seed=1, batch=8):
         z = torch.randn(batch, 3, generator=gen)
         fake = G(z)
         pen = session.generator_penalty(z, G_z=fake) if session is not None else torch.zeros(())
-        penalties.append(float(pen))
+        penalties.append(float(pen.detach()))
         loss_g = nn.functional.softplus(-D(fake)).mean() + pen
         opt_g.zero_grad()
         loss_g.backward()
