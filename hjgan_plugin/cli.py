@@ -3,6 +3,7 @@
     hjgan game [--v 1 --c 2 --k 0.5 | --game 1,2,0.5] [--json]   # Eagle-Dove matrix, equilibrium, alpha, beta
     hjgan plugins                                                # plugins, their hooks, adapters, exchange rules
     hjgan demo [ARGS...]                                         # the squares demo (hjgan_plugin.demo)
+    hjgan eval modes|ndb|digits|factors FILES...                 # metrics on saved samples (eval_cli.py)
 
 Errors in the user's input (an invalid game, a malformed ``--game``) are click usage errors: a message
 and exit status 2, no traceback.
@@ -93,6 +94,12 @@ def plugins() -> None:
     except (ValueError, TypeError) as exc:  # e.g. two plugins registering the same adapter name
         raise click.ClickException(str(exc)) from None
     click.echo(text)
+
+
+# ---------------------------------------------------------------------------------------------- eval
+from .eval_cli import eval_group  # noqa: E402  (its metric imports are lazy)
+
+main.add_command(eval_group)
 
 
 # ---------------------------------------------------------------------------------------------- demo
