@@ -15,7 +15,6 @@ Images are expected in ``[0, 1]`` like ``load_digits_tensor``; map a tanh genera
 """
 from __future__ import annotations
 
-import math
 import os
 import warnings
 from typing import Any
