@@ -12,7 +12,8 @@ Each term alone runs at the same effective weight it has inside the joint penalt
 the default game times the base λ), so "joint" is exactly "hessian + jacobian". Base λ are the demo's
 (docs/demo_sweep.md). Runs go to ``--workers`` processes with one torch thread each.
 
-    python benchmarks/disentanglement.py                   # 4 configs × 3 seeds, ~14 min on 2 cores
+    python benchmarks/disentanglement.py                   # 4 configs × 3 seeds, ~12 min on 2 cores
+    python benchmarks/disentanglement.py --suite lazy --vp-pairs 0   # interval 1/2/4/8, sub-batch: cost and MIG
     python benchmarks/disentanglement.py --seeds 0 --iters 200 --vp-pairs 2000 --out /tmp/x   # smoke run
 """
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import multiprocessing
 import statistics
 import sys
@@ -33,12 +35,27 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 LAMBDA_H, LAMBDA_J = 4.5e-5, 1.5e-5  # the demo's base scales (docs/demo_sweep.md)
-CONFIGS: dict[str, dict[str, Any] | None] = {
-    "baseline": None,
-    "hessian": {"penalty": "hessian", "lambda_h": LAMBDA_H},
-    "jacobian": {"penalty": "jacobian", "lambda_j": LAMBDA_J},
-    "joint": {"penalty": "joint", "lambda_h": LAMBDA_H, "lambda_j": LAMBDA_J},
+JOINT = {"penalty": "joint", "lambda_h": LAMBDA_H, "lambda_j": LAMBDA_J}
+SUITES: dict[str, dict[str, dict[str, Any] | None]] = {
+    # issue 5 item 2: each term alone (at its weight inside the joint) vs the joint penalty
+    "terms": {
+        "baseline": None,
+        "hessian": {"penalty": "hessian", "lambda_h": LAMBDA_H},
+        "jacobian": {"penalty": "jacobian", "lambda_j": LAMBDA_J},
+        "joint": JOINT,
+    },
+    # issue 5 item 3: amortized cost of lazy regularization (gain N) and of a sub-batch
+    "lazy": {
+        "baseline": None,
+        "joint": JOINT,
+        "interval 2": {**JOINT, "interval": 2},
+        "interval 4": {**JOINT, "interval": 4},
+        "interval 8": {**JOINT, "interval": 8},
+        "subbatch 0.5": {**JOINT, "subbatch": 0.5},
+    },
 }
+OUTPUT_NAME = {"terms": "disentanglement", "lazy": "lazy_cost"}
+CONFIGS: dict[str, dict[str, Any] | None] = {name: cfg for suite in SUITES.values() for name, cfg in suite.items()}
 
 
 def run_one(job: tuple[str, int, int, int]) -> dict[str, Any]:
@@ -54,13 +71,17 @@ def run_one(job: tuple[str, int, int, int]) -> dict[str, Any]:
     G = result["G"].eval()
     metrics = demo.evaluate(G)
     start = time.perf_counter()
-    vp, vp_runs = vp_score(G, G.latent_dim, n_pairs=vp_pairs, runs=3, seed=seed, return_runs=True)
+    vp, vp_runs = (vp_score(G, G.latent_dim, n_pairs=vp_pairs, runs=3, seed=seed, return_runs=True)
+                   if vp_pairs else (math.nan, []))
     return {"config": name, "seed": seed, "mig": float(metrics["mig"]), "valid": float(metrics["valid"]),
             "vp": float(vp), "vp_runs": [float(v) for v in vp_runs], "train_seconds": result["seconds"],
+            "ms_per_iteration": 1e3 * result["seconds"] / iters,
             "vp_seconds": time.perf_counter() - start, "traversal": demo.traversal(G).tolist()}
 
 
 def mean_std(values: list[float]) -> str:
+    if any(math.isnan(v) for v in values):
+        return "not run"
     if len(values) == 1:
         return f"{values[0]:.2f}"
     return f"{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}"
@@ -69,15 +90,22 @@ def mean_std(values: list[float]) -> str:
 def render_table(rows: list[dict[str, Any]], seeds: list[int], iters: int) -> str:
     lines = [f"Squares testbed (SPEC §8), {iters} iterations, seeds {seeds}; base λ_H={LAMBDA_H:g}, "
              f"λ_J={LAMBDA_J:g} (effective ×0.5); mean ± std over seeds", "",
-             "| config | MIG | VP | valid fraction | degenerate seeds (valid < 0.3) |", "|---|---|---|---|---|"]
+             "| config | ms / iteration | MIG | VP | valid fraction | degenerate seeds (valid < 0.3) |",
+             "|---|---|---|---|---|---|"]
     for name in [n for n in CONFIGS if any(r["config"] == n for r in rows)]:
         runs = [r for r in rows if r["config"] == name]
         degenerate = sum(r["valid"] < 0.3 for r in runs)
-        lines.append(f"| {name} | {mean_std([r['mig'] for r in runs])} | {mean_std([r['vp'] for r in runs])} | "
-                     f"{mean_std([r['valid'] for r in runs])} | {degenerate}/{len(runs)} |")
-    lines += ["", "Per run:", "", "| config | seed | MIG | VP | valid |", "|---|---|---|---|---|"]
+        ms = statistics.mean(r["ms_per_iteration"] for r in runs)
+        lines.append(f"| {name} | {ms:.1f} | {mean_std([r['mig'] for r in runs])} | "
+                     f"{mean_std([r['vp'] for r in runs])} | {mean_std([r['valid'] for r in runs])} | "
+                     f"{degenerate}/{len(runs)} |")
+    lines += ["", "Per run:", "", "| config | seed | ms / iteration | MIG | VP | valid |", "|---|---|---|---|---|---|"]
     for r in sorted(rows, key=lambda r: (list(CONFIGS).index(r["config"]), r["seed"])):
-        lines.append(f"| {r['config']} | {r['seed']} | {r['mig']:.3f} | {r['vp']:.3f} | {r['valid']:.3f} |")
+        vp = "–" if math.isnan(r["vp"]) else f"{r['vp']:.3f}"
+        lines.append(f"| {r['config']} | {r['seed']} | {r['ms_per_iteration']:.1f} | {r['mig']:.3f} | {vp} | "
+                     f"{r['valid']:.3f} |")
+    lines += ["", "ms / iteration: wall time of a whole training iteration (D step, G step, penalty) in a worker "
+              "with one torch thread, two workers side by side; mean over seeds."]
     return "\n".join(lines)
 
 
@@ -87,8 +115,9 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    colors = dict(zip(CONFIGS, ["#777777", "#4c72b0", "#55a868", "#c44e52"]))
     names = [n for n in CONFIGS if any(r["config"] == n for r in rows)]
+    palette = ["#777777", "#4c72b0", "#55a868", "#c44e52", "#8172b2", "#ccb974", "#64b5cd"]
+    colors = dict(zip(names, palette))
     first_seed = min(r["seed"] for r in rows)
     fig = plt.figure(figsize=(12, 6.5))
     grid = fig.add_gridspec(2, max(len(names), 2), height_ratios=[1, 1.15])
@@ -96,12 +125,14 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
         ax = fig.add_subplot(grid[0, i])
         run = next(r for r in rows if r["config"] == name and r["seed"] == first_seed)
         ax.imshow(np.asarray(run["traversal"]), cmap="gray", vmin=0, vmax=1)
-        ax.set_title(f"{name} (seed {first_seed})\nMIG {run['mig']:.2f}, VP {run['vp']:.2f}, valid {run['valid']:.2f}",
-                     fontsize=9)
+        ax.set_title(f"{name} (seed {first_seed})\nMIG {run['mig']:.2f}, valid {run['valid']:.2f}", fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_ylabel("z1, z2, z3 swept −2…2" if i == 0 else "")
-    for j, (metric, label) in enumerate([("mig", "MIG"), ("vp", "VP")]):
+    panels = [("mig", "MIG"), ("vp", "VP")]
+    if all(math.isnan(r["vp"]) for r in rows):
+        panels = [("mig", "MIG"), ("ms_per_iteration", "ms / iteration")]
+    for j, (metric, label) in enumerate(panels):
         half = max(len(names), 2) // 2
         ax = fig.add_subplot(grid[1, j * half:(j + 1) * half])
         for name in names:
@@ -121,11 +152,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--iters", type=int, default=2000)
     parser.add_argument("--vp-pairs", type=int, default=10_000)
-    parser.add_argument("--configs", nargs="+", choices=list(CONFIGS), default=list(CONFIGS))
+    parser.add_argument("--suite", choices=list(SUITES), default="terms",
+                        help="terms: each term vs joint (item 2); lazy: interval/sub-batch cost (item 3)")
+    parser.add_argument("--configs", nargs="+", choices=list(CONFIGS), default=None,
+                        help="a subset of the suite's configs")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks")
     args = parser.parse_args(argv)
-    jobs = [(name, seed, args.iters, args.vp_pairs) for seed in args.seeds for name in args.configs]
+    names = args.configs or list(SUITES[args.suite])
+    jobs = [(name, seed, args.iters, args.vp_pairs) for seed in args.seeds for name in names]
     start = time.perf_counter()
     rows = []
     with contextlib.ExitStack() as stack:
@@ -143,10 +178,11 @@ def main(argv: list[str] | None = None) -> None:
     table += f"\n\nWall time {time.perf_counter() - start:.0f} s with {args.workers} workers."
     print(table)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "disentanglement.md").write_text(table + "\n")
+    stem = OUTPUT_NAME[args.suite]
+    (args.out / f"{stem}.md").write_text(table + "\n")
     slim = [{k: v for k, v in r.items() if k != "traversal"} for r in rows]
-    (args.out / "disentanglement.json").write_text(json.dumps(slim, indent=2) + "\n")
-    plot(rows, args.out / "disentanglement.png")
+    (args.out / f"{stem}.json").write_text(json.dumps(slim, indent=2) + "\n")
+    plot(rows, args.out / f"{stem}.png")
 
 
 if __name__ == "__main__":

@@ -42,3 +42,14 @@ def test_disentanglement_benchmark_smoke(tmp_path):
     table = (tmp_path / "disentanglement.md").read_text()
     assert "| baseline |" in table and "| joint |" in table
     assert (tmp_path / "disentanglement.png").stat().st_size > 0
+
+
+def test_lazy_suite_smoke_without_vp(tmp_path):
+    bench = load("disentanglement")
+    bench.main(["--suite", "lazy", "--seeds", "0", "--iters", "16", "--vp-pairs", "0",
+                "--configs", "joint", "interval 4", "--workers", "1", "--out", str(tmp_path)])
+    rows = json.loads((tmp_path / "lazy_cost.json").read_text())
+    assert sorted(r["config"] for r in rows) == ["interval 4", "joint"]
+    assert all(r["ms_per_iteration"] > 0 and r["vp_runs"] == [] for r in rows)
+    table = (tmp_path / "lazy_cost.md").read_text()
+    assert "| interval 4 |" in table and "not run" in table and "ms / iteration" in table
