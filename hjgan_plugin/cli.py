@@ -4,6 +4,8 @@
     hjgan plugins                                                # plugins, their hooks, adapters, exchange rules
     hjgan demo [ARGS...]                                         # the squares demo (hjgan_plugin.demo)
     hjgan eval modes|ndb|digits|factors FILES...                 # metrics on saved samples (eval_cli.py)
+    hjgan patch stylegan2-ada DIR [--cpu] [--check] [--reverse]  # apply patches/ to a host checkout
+    hjgan stylegan2-ada train --repo DIR [train.py options]      # upstream train.py with --hj options
 
 Errors in the user's input (an invalid game, a malformed ``--game``) are click usage errors: a message
 and exit status 2, no traceback.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any, Sequence
 
 import click
@@ -114,6 +117,46 @@ def demo(args: Sequence[str]) -> None:
         raise click.ClickException(f"the demo is not available: {exc}") from None
     status = demo_module.main(list(args))
     sys.exit(int(status or 0))
+
+
+# ------------------------------------------------------------------------------------- host trainers
+PATCH_HOSTS = ("stylegan2-ada",)
+
+
+@main.command()
+@click.argument("host", type=click.Choice(PATCH_HOSTS))
+@click.argument("repo", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--cpu", is_flag=True, help="also apply the CPU patch (machines without CUDA; tests)")
+@click.option("--check", "check_only", is_flag=True, help="check version and patches, change nothing")
+@click.option("--reverse", is_flag=True, help="remove the patches instead")
+def patch(host: str, repo: Path, cpu: bool, check_only: bool, reverse: bool) -> None:
+    """Apply hjgan_plugin's patches to a HOST checkout in REPO: version-checked, all or nothing."""
+    from .integrations.stylegan2_ada import patching
+
+    try:
+        result = patching.patch(repo, cpu=cpu, reverse=reverse, check_only=check_only)
+    except patching.PatchError as exc:
+        raise click.ClickException(str(exc)) from None
+    prefix = "check: would have " if check_only else ""
+    for line in result.messages(repo, reverse=reverse):
+        click.echo(prefix + line)
+
+
+@main.group("stylegan2-ada")
+def stylegan2_ada() -> None:
+    """NVlabs stylegan2-ada-pytorch without editing the checkout."""
+
+
+@stylegan2_ada.command("train", context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                                                  "help_option_names": []})
+@click.option("--repo", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="the stylegan2-ada-pytorch checkout (d72cc7d)")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def stylegan2_ada_train(repo: Path, args: Sequence[str]) -> None:
+    """Run REPO/train.py with ARGS and the --hj/--hj-* options (``... train --repo DIR --help``)."""
+    from .integrations.stylegan2_ada import launcher
+
+    launcher.run(repo, args)
 
 
 if __name__ == "__main__":  # pragma: no cover

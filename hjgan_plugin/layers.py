@@ -49,12 +49,13 @@ class CapturedGenerator:
     tensors, in order.
     """
 
-    def __init__(self, module: nn.Module, layers: Sequence[str]):
+    def __init__(self, module: nn.Module, layers: Sequence[str], call: Any = None):
         if isinstance(layers, str):
             layers = [layers]
         if not layers:
             raise ValueError("capture() needs at least one layer name ('output' for G's final output)")
         self.module = module
+        self.call = module if call is None else call  # an adapter's call: hooks on module, G called by it
         self.layers = tuple(layers)
         inner = unwrap(module)
         available = dict(inner.named_modules())
@@ -90,7 +91,7 @@ class CapturedGenerator:
             handles.append(mod.register_forward_hook(make_hook(name)))
         output = None
         try:
-            output = self.module(z, *args, **kwargs)
+            output = self.call(z, *args, **kwargs)
         except _StopForward:
             pass
         finally:
@@ -108,9 +109,13 @@ class CapturedGenerator:
         return f"CapturedGenerator({type(unwrap(self.module)).__name__}, layers={list(self.layers)})"
 
 
-def capture(module: nn.Module, layers: Sequence[str]) -> CapturedGenerator:
-    """Wrap ``module`` so that calling it returns the activations of ``layers`` (a list)."""
-    return CapturedGenerator(module, layers)
+def capture(module: nn.Module, layers: Sequence[str], call: Any = None) -> CapturedGenerator:
+    """Wrap ``module`` so that calling it returns the activations of ``layers`` (a list).
+
+    ``call``: how to run a pass (an adapter's ``call_generator`` bound to G); default ``module(z, ...)``.
+    The names are looked up in ``module`` either way.
+    """
+    return CapturedGenerator(module, layers, call)
 
 
 def find_module(G: Any) -> nn.Module | None:

@@ -42,7 +42,7 @@ class Session:
                  optimizer_G: torch.optim.Optimizer | None = None,
                  optimizer_D: torch.optim.Optimizer | None = None,
                  adapter: Adapter, plugin_manager: pluggy.PluginManager,
-                 pairs: Sequence[tuple] | Callable | None = None):
+                 pairs: Sequence[tuple] | Callable | None = None, manual_steps: bool = False):
         self.generator, self.discriminator = generator, discriminator
         self.config, self.adapter, self.pm = config, adapter, plugin_manager
         self.alpha, self.beta = config.coefficients()
@@ -56,11 +56,11 @@ class Session:
         if self.regularizes_output:
             self.penalty_generator: Callable = base
         else:
-            if not isinstance(generator, nn.Module) or adapter.call_generator is not None:
-                raise ValueError("--hj-layers names modules: pass G as an nn.Module (generic adapter)")
-            self.penalty_generator = capture(generator, layers)
+            if not isinstance(generator, nn.Module):
+                raise ValueError("--hj-layers names modules: pass G as an nn.Module")
+            self.penalty_generator = capture(generator, layers, call=base)
         self.exchange = self._build_exchange(pairs) if config.exchange_every > 0 else None
-        if self.exchange is not None and optimizer_D is None:
+        if self.exchange is not None and optimizer_D is None and not manual_steps:
             raise ValueError(
                 "--hj-exchange-every needs the discriminator's optimizer: attach(..., optimizer_D=opt_D), "
                 "or call session.step('D') after each discriminator step"
@@ -253,7 +253,8 @@ def attach(generator: Callable, discriminator: nn.Module | None = None, *,
            optimizer_G: torch.optim.Optimizer | None = None, optimizer_D: torch.optim.Optimizer | None = None,
            config: HJConfig | None = None, adapter: str | Adapter | None = None,
            pairs: Sequence[tuple] | Callable | None = None,
-           plugin_manager: pluggy.PluginManager | None = None, **fields: Any) -> Session:
+           plugin_manager: pluggy.PluginManager | None = None, manual_steps: bool = False,
+           **fields: Any) -> Session:
     """Attach the plugin to a training loop and return its :class:`Session`.
 
     :param generator: G (an ``nn.Module``, or any callable for the penalty alone).
@@ -263,6 +264,8 @@ def attach(generator: Callable, discriminator: nn.Module | None = None, *,
     :param adapter: an adapter name or object; by default the first registered adapter that matches G,
         else ``"generic"``.
     :param pairs: explicit exchange pairs ``[(g_param, d_param), ...]`` or a ``(G, D) -> pairs`` function.
+    :param manual_steps: the caller calls ``session.step(role)`` itself after each optimizer step (an
+        integration whose optimizers are built after the session); no optimizer needed for the exchange.
     :param fields: any :class:`HJConfig` field of SPEC §7 (``penalty="joint"``, ``lambda_h=0.1``, ...).
     """
     if "enabled" in fields:
@@ -273,4 +276,5 @@ def attach(generator: Callable, discriminator: nn.Module | None = None, *,
     cfg = HJConfig.from_dict(base)
     pm = plugin_manager or get_plugin_manager()
     return Session(generator, discriminator, cfg, optimizer_G=optimizer_G, optimizer_D=optimizer_D,
-                   adapter=_select_adapter(adapter, generator, pm), plugin_manager=pm, pairs=pairs)
+                   adapter=_select_adapter(adapter, generator, pm), plugin_manager=pm, pairs=pairs,
+                   manual_steps=manual_steps)

@@ -1,0 +1,73 @@
+"""``hjgan stylegan2-ada train --repo DIR <train.py options> --hj=1 ...``: no edit to the checkout.
+
+Imports the checkout's ``train.py``, adds the ``--hj``/``--hj-*`` options to its click command and, for
+the duration of the call, wraps its ``setup_training_loop_kwargs`` with :func:`.options.apply`; then runs
+the command in this process, as ``python train.py`` would. A checkout patched with ``hj-flags.patch``
+already has the options and is run as it is.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Sequence
+
+import click
+
+from . import options
+from .patching import PatchError, check_version
+
+PROG_NAME = "hjgan stylegan2-ada train"
+
+
+def load_train_module(repo: str | Path) -> ModuleType:
+    """Import ``DIR/train.py`` after the version check (``DIR`` goes first on ``sys.path``, and stays
+    there: upstream's spawned worker processes import the same modules)."""
+    repo = Path(repo).resolve()
+    try:
+        check_version(repo)
+    except PatchError as exc:
+        raise click.UsageError(str(exc)) from None
+    if str(repo) not in sys.path:
+        sys.path.insert(0, str(repo))
+    module = sys.modules.get("train")
+    if module is not None and Path(getattr(module, "__file__", "")).resolve().parent != repo:
+        raise click.UsageError(f"a different module named 'train' is already imported ({module.__file__})")
+    return module or importlib.import_module("train")
+
+
+def _has_hj_options(command: click.Command) -> bool:
+    return any(param.name == "hj" for param in command.params)
+
+
+def add_hj_options(train: ModuleType) -> click.Command:
+    """``train.main`` with the hj options and the ``setup_training_loop_kwargs`` wrapper (idempotent)."""
+    command: click.Command = train.main
+    if _has_hj_options(command):
+        return command
+    command.params.extend(options.click_options()(lambda **_: None).__click_params__[::-1])
+    upstream_callback = command.callback
+
+    def callback(**kwargs):
+        config = options.pop(kwargs)
+        upstream_setup = train.setup_training_loop_kwargs
+
+        def setup(**config_kwargs):
+            run_desc, args = upstream_setup(**config_kwargs)
+            return options.apply(config, args, run_desc), args
+
+        train.setup_training_loop_kwargs = setup
+        try:
+            return upstream_callback(**kwargs)
+        finally:
+            train.setup_training_loop_kwargs = upstream_setup
+
+    command.callback = callback
+    return command
+
+
+def run(repo: str | Path, argv: Sequence[str], *, standalone_mode: bool = True):
+    """Run ``train.py`` of ``repo`` with ``argv`` (its options and the hj options)."""
+    command = add_hj_options(load_train_module(repo))
+    return command.main(args=list(argv), prog_name=PROG_NAME, standalone_mode=standalone_mode)
