@@ -161,9 +161,13 @@ def report_training_stats(scalars: dict[str, float], step: int) -> None:
     """Send the plugin's scalars to upstream's ``training_stats`` (stats.jsonl, tensorboard).
 
     ``hj_hessian``/``hj_jacobian``/``hj_penalty`` go to ``Loss/G/...``; every other scalar (α, β, the
-    warm-up ramp, the exchange's counters) to ``Loss/hj/<name>``.
+    warm-up ramp, the exchange's counters) to ``Loss/hj/<name>``. Without upstream's ``torch_utils`` on
+    the path (a re-implemented G) there is no collector to report to, and nothing is sent.
     """
-    from torch_utils import training_stats  # upstream's; importable wherever its networks are
+    try:
+        from torch_utils import training_stats  # upstream's; importable wherever its networks are
+    except ImportError:
+        return
 
     for key, value in scalars.items():
         if value is None or (isinstance(value, float) and math.isnan(value)):

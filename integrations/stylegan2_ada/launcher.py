@@ -46,7 +46,7 @@ def add_hj_options(train: ModuleType) -> click.Command:
     command: click.Command = train.main
     if _has_hj_options(command):
         return command
-    command.params.extend(options.click_options()(lambda **_: None).__click_params__[::-1])
+    command.params.extend(options.click_params())
     upstream_callback = command.callback
 
     def callback(**kwargs):

@@ -30,9 +30,14 @@ def click_options() -> Callable[[Callable], Callable]:
     return HJConfig.click_options(switch="int")
 
 
+def click_params() -> list[click.Parameter]:
+    """The options of :func:`click_options` as click parameters, in help order (``--hj`` first)."""
+    return click_options()(lambda **_: None).__click_params__[::-1]  # decorators collect in reverse
+
+
 def option_names() -> list[str]:
     """The kwargs names :func:`click_options` adds (``hj``, ``hj_penalty``, ...)."""
-    return [param.name for param in click_options()(lambda **_: None).__click_params__]
+    return [param.name for param in click_params()]
 
 
 def pop(config_kwargs: dict[str, Any]) -> HJConfig:
