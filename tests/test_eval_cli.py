@@ -12,6 +12,15 @@ from hjgan_plugin.cli import main
 from hjgan_plugin.datasets import grid, ring, stacked_digits
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Small batches: one thread avoids OpenMP barrier stalls (10-30x slower on a busy 2-core machine)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def run(*args: str):
     return CliRunner().invoke(main, ["eval", *args])
 
@@ -100,3 +109,56 @@ def test_unknown_file_type_is_refused(tmp_path):
     (tmp_path / "x.csv").write_text("1,2\n")
     result = run("modes", str(tmp_path / "x.csv"), "--mixture", "ring")
     assert result.exit_code == 2 and "expected a .npy or .pt file" in result.output
+
+
+# ---------------------------------------------------------------------------------------------- vp
+def _quadrant_image(z: torch.Tensor) -> torch.Tensor:
+    """Latent k sets the brightness z_k^2 of image quadrant k (4 latents, 8x8 images): disentangled."""
+    v = (z ** 2)[:, :, None, None].expand(-1, -1, 4, 4)
+    return torch.cat([torch.cat([v[:, 0], v[:, 1]], 2), torch.cat([v[:, 2], v[:, 3]], 2)], 1).unsqueeze(1)
+
+
+def test_vp_on_saved_pairs_matches_the_library(tmp_path):
+    from hjgan_plugin.metrics import variation_pairs, vp_from_differences
+
+    diff, dims = variation_pairs(_quadrant_image, 1000, 4, generator=torch.Generator().manual_seed(0))
+    np.save(tmp_path / "diff.npy", diff.numpy())
+    np.save(tmp_path / "dims.npy", dims.numpy())
+    result = run("vp", str(tmp_path / "diff.npy"), str(tmp_path / "dims.npy"), "--runs", "2", "--epochs", "8",
+                 "--json")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["vp"] > 0.7 and out["latent_dim"] == 4 and out["chance"] == 0.25 and len(out["vp_runs"]) == 2
+    assert "VP runs |" in result.stderr
+    lib = vp_from_differences(diff, dims, runs=2, epochs=8)
+    assert out["vp"] == pytest.approx(lib["vp"])
+    # the same pairs as FIRST SECOND DIMS (G(z), G(z') = G(z) + diff), without a progress bar
+    torch.save(torch.zeros_like(diff), tmp_path / "first.pt")
+    torch.save(diff, tmp_path / "second.pt")
+    both = run("vp", str(tmp_path / "first.pt"), str(tmp_path / "second.pt"), str(tmp_path / "dims.npy"),
+               "--runs", "2", "--epochs", "8", "--no-progress", "--json")
+    assert both.exit_code == 0 and both.stderr == ""
+    assert json.loads(both.stdout)["vp"] == pytest.approx(out["vp"])
+
+
+def test_vp_cli_counts_nan_pairs_and_refuses_too_few(tmp_path):
+    diff = torch.randn(300, 6, generator=torch.Generator().manual_seed(1))
+    dims = torch.arange(300) % 3
+    diff[:4] = float("nan")
+    np.save(tmp_path / "diff.npy", diff.numpy())
+    np.save(tmp_path / "dims.npy", dims.numpy())
+    from hjgan_plugin.metrics.digits import NonFiniteSamplesWarning
+
+    with pytest.warns(NonFiniteSamplesWarning, match="4 of 300 pairs"):
+        result = run("vp", str(tmp_path / "diff.npy"), str(tmp_path / "dims.npy"), "--runs", "1", "--epochs", "1",
+                     "--no-progress")
+    assert result.exit_code == 0, result.output
+    assert "n_nan  4" in result.output and "n_pairs  296" in result.output
+    with pytest.warns(NonFiniteSamplesWarning):
+        few = run("vp", str(tmp_path / "diff.npy"), str(tmp_path / "dims.npy"), "--latent-dim", "20")
+    assert few.exit_code == 2 and "too few pairs for VP" in few.output and "use n_pairs >=" in few.output
+    bad = run("vp", str(tmp_path / "diff.npy"))
+    assert bad.exit_code == 2 and "expected DIFF DIMS or FIRST SECOND DIMS" in bad.output
+    np.save(tmp_path / "frac.npy", np.full(300, 0.5))
+    frac = run("vp", str(tmp_path / "diff.npy"), str(tmp_path / "frac.npy"))
+    assert frac.exit_code == 2 and "integer latent indices" in frac.output

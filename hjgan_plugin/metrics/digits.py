@@ -27,6 +27,7 @@ from torch import nn
 from hjgan_plugin.datasets.digits import N_MODES, load_digits_split, mode_index
 
 from .mode_collapse import reverse_kl_uniform
+from .progress import ProgressBar
 
 # Sample count PacGAN (Lin et al. 2018, Sec. 5) uses to count Stacked-MNIST modes.
 RECOMMENDED_STACKED_SAMPLES = 26_000
@@ -75,13 +76,15 @@ class DigitClassifier:
         self.fitted = False
 
     # -- training -----------------------------------------------------------------------------------
-    def fit(self) -> "DigitClassifier":
-        """Train on the ``"train"`` split; deterministic for a given ``seed``. Returns ``self``."""
+    def fit(self, progress: bool = False) -> "DigitClassifier":
+        """Train on the ``"train"`` split; deterministic for a given ``seed``. Returns ``self``.
+        ``progress=True`` draws a bar (one step per epoch) on stderr."""
         x, y = load_digits_split("train")
         x, y = x.to(self.device), y.to(self.device)
         gen = torch.Generator().manual_seed(self.seed)
         opt = torch.optim.Adam(self.model.parameters(), lr=self.lr)
         self.model.train()
+        bar = ProgressBar(self.epochs, "digit classifier epochs", enabled=progress)
         for _ in range(self.epochs):
             order = torch.randperm(len(y), generator=gen).to(self.device)
             for start in range(0, len(y), self.batch_size):
@@ -90,6 +93,8 @@ class DigitClassifier:
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
+            bar.update()
+        bar.close()
         self.model.eval()
         self.fitted = True
         return self

@@ -30,11 +30,14 @@ Chance level is ``1/latent_dim`` (a generator that ignores ``z`` gives all-zero 
 from __future__ import annotations
 
 import math
-import sys
+import warnings
 from typing import Callable, Sequence, Union
 
 import torch
 from torch import nn
+
+from .digits import NonFiniteSamplesWarning
+from .progress import ProgressBar
 
 Prior = Union[str, Callable[[int, int, torch.Generator], torch.Tensor]]
 
@@ -167,6 +170,87 @@ def _one_run(x: torch.Tensor, y: torch.Tensor, n_classes: int, n_train: int, epo
     return best
 
 
+def _check_split(n_pairs: int, latent_dim: int, train_fraction: float) -> int:
+    """``n_train`` for ``n_pairs`` pairs; ``ValueError`` naming the pairs needed when a split is too small."""
+    n_train = int(train_fraction * n_pairs)  # floor
+    n_test = n_pairs - n_train
+    need_train = MIN_TRAIN_PER_CLASS * latent_dim
+    need_test = MIN_TEST_PER_CLASS * latent_dim
+    if n_train < need_train or n_test < need_test:
+        need_pairs = next(m for m in range(1, 10**9) if int(train_fraction * m) >= need_train
+                          and m - int(train_fraction * m) >= need_test)
+        raise ValueError(
+            f"too few pairs for VP: {n_pairs} pairs give {n_train} train / {n_test} test, but {latent_dim} "
+            f"classes need at least {need_train} train and {need_test} test ({MIN_TRAIN_PER_CLASS} per class); "
+            f"use n_pairs >= {need_pairs} at train_fraction={train_fraction}")
+    return n_train
+
+
+def _check_settings(latent_dim: int, train_fraction: float, runs: int, epochs: int) -> None:
+    if latent_dim < 2:
+        raise ValueError(f"VP needs latent_dim >= 2 (it classifies which dimension changed), got {latent_dim}")
+    if not 0.0 < train_fraction < 1.0:
+        raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction}")
+    if runs < 1 or epochs < 1:
+        raise ValueError(f"runs and epochs must be >= 1, got runs={runs}, epochs={epochs}")
+
+
+def _runs(x: torch.Tensor, y: torch.Tensor, latent_dim: int, n_train: int, runs: int, seed: int, epochs: int,
+          batch_size: int, lr: float, progress: bool) -> list[float]:
+    """The ``runs`` classifier runs of the protocol; a progress bar (best accuracy so far) on request."""
+    scores: list[float] = []
+    with ProgressBar(runs, "VP runs", enabled=progress) as bar:
+        for r in range(runs):
+            scores.append(_one_run(x, y, latent_dim, n_train, epochs, batch_size, lr, seed=seed * 1000 + r + 1))
+            bar.update(note=f"run {r + 1}: best test accuracy {scores[-1]:.4f}")
+    return scores
+
+
+def vp_from_differences(
+    diff: torch.Tensor,
+    dims: torch.Tensor,
+    latent_dim: int | None = None,
+    train_fraction: float = 0.1,
+    runs: int = 3,
+    seed: int = 0,
+    epochs: int = 30,
+    batch_size: int = 32,
+    lr: float = 1e-3,
+    progress: bool = False,
+) -> dict[str, object]:
+    """VP on saved pairs: differences ``G(z') − G(z)`` ``(n, …)`` and the changed dimension ``dims`` ``(n,)``.
+
+    The classifier part of :func:`vp_score` (same split, classifier and seeds, so the same pairs give the
+    same score). ``latent_dim`` defaults to ``max(dims) + 1``. Pairs whose difference holds NaN/inf are
+    dropped, counted (``n_nan``) and warned about. Returns ``vp`` (mean over runs), ``vp_runs``,
+    ``n_pairs`` (used), ``n_nan``, ``latent_dim`` and ``chance`` (``1/latent_dim``).
+    """
+    diff, dims = torch.as_tensor(diff).float(), torch.as_tensor(dims)
+    if diff.ndim < 2 or dims.ndim != 1 or len(diff) != len(dims):
+        raise ValueError(f"VP needs differences (n, ...) and dims (n,) with the same n, got {tuple(diff.shape)} "
+                         f"and {tuple(dims.shape)}")
+    if dims.is_floating_point() and (not torch.isfinite(dims).all() or not torch.equal(dims, dims.round())):
+        raise ValueError("dims must hold integer latent indices (the dimension changed in each pair)")
+    dims = dims.long()
+    if len(dims) and int(dims.min()) < 0:
+        raise ValueError(f"dims must be >= 0, got {int(dims.min())}")
+    if latent_dim is None:
+        latent_dim = int(dims.max()) + 1 if len(dims) else 0
+    elif len(dims) and int(dims.max()) >= latent_dim:
+        raise ValueError(f"dims go up to {int(dims.max())} but latent_dim is {latent_dim}")
+    _check_settings(latent_dim, train_fraction, runs, epochs)
+    ok = torch.isfinite(diff.reshape(len(diff), -1)).all(1)
+    n_nan = int((~ok).sum())
+    if n_nan:
+        warnings.warn(f"VP: {n_nan} of {len(diff)} pairs contain NaN/inf and were excluded",
+                      NonFiniteSamplesWarning, stacklevel=2)
+    x, y = diff[ok], dims[ok]
+    n_train = _check_split(len(y), latent_dim, train_fraction)
+    scores = _runs(x, y, latent_dim, n_train, runs, seed, epochs, batch_size, lr, progress)
+    return {"vp": float(sum(scores) / len(scores)), "vp_runs": scores, "n_pairs": len(y), "n_nan": n_nan,
+            "latent_dim": latent_dim, "chance": 1.0 / latent_dim}
+
+
 def vp_score(
     G: Callable[[torch.Tensor], torch.Tensor],
     latent_dim: int,
@@ -188,34 +272,15 @@ def vp_score(
     ``runs`` runs trains a fresh classifier (CNN for image outputs ``(n, C, H, W)``, MLP otherwise) on a
     random ``train_fraction`` of them for ``epochs`` epochs and records the best test accuracy over the
     epochs on the remaining pairs; returns the mean over runs, or ``(mean, per_run)`` with
-    ``return_runs=True``. ``progress=True`` prints one line per run to stderr.
+    ``return_runs=True``. ``progress=True`` draws a bar on stderr (one step per run).
 
     Refuses ``latent_dim < 2``, a train split with fewer than :data:`MIN_TRAIN_PER_CLASS` pairs per
     latent dimension (or a test split with fewer than :data:`MIN_TEST_PER_CLASS`), and NaN/inf outputs.
     """
-    if latent_dim < 2:
-        raise ValueError(f"VP needs latent_dim >= 2 (it classifies which dimension changed), got {latent_dim}")
-    if not 0.0 < train_fraction < 1.0:
-        raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction}")
-    if runs < 1 or epochs < 1:
-        raise ValueError(f"runs and epochs must be >= 1, got runs={runs}, epochs={epochs}")
-    n_train = int(train_fraction * n_pairs)  # floor
-    n_test = n_pairs - n_train
-    need_train = MIN_TRAIN_PER_CLASS * latent_dim
-    need_test = MIN_TEST_PER_CLASS * latent_dim
-    if n_train < need_train or n_test < need_test:
-        need_pairs = next(m for m in range(1, 10**9) if int(train_fraction * m) >= need_train
-                          and m - int(train_fraction * m) >= need_test)
-        raise ValueError(
-            f"too few pairs for VP: {n_pairs} pairs give {n_train} train / {n_test} test, but {latent_dim} "
-            f"classes need at least {need_train} train and {need_test} test ({MIN_TRAIN_PER_CLASS} per class); "
-            f"use n_pairs >= {need_pairs} at train_fraction={train_fraction}")
+    _check_settings(latent_dim, train_fraction, runs, epochs)
+    n_train = _check_split(n_pairs, latent_dim, train_fraction)
     x, y = variation_pairs(G, n_pairs, latent_dim, generator=torch.Generator().manual_seed(seed),
                            delta=delta, prior=prior)
-    scores = []
-    for r in range(runs):
-        scores.append(_one_run(x, y, latent_dim, n_train, epochs, batch_size, lr, seed=seed * 1000 + r + 1))
-        if progress:
-            print(f"VP run {r + 1}/{runs}: best test accuracy {scores[-1]:.4f}", file=sys.stderr)
+    scores = _runs(x, y, latent_dim, n_train, runs, seed, epochs, batch_size, lr, progress)
     mean = float(sum(scores) / len(scores))
     return (mean, scores) if return_runs else mean
