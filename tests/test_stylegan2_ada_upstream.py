@@ -206,14 +206,19 @@ def test_hj_off_is_upstream_bit_for_bit(patched, cpu_only, dataset, workdir):
     code = """
         import torch, legacy
         with open({!r}, "rb") as f:
-            G = legacy.load_network_pkl(f)["G"]
-        torch.save({{k: v.clone() for k, v in G.state_dict().items()}}, {!r})
+            data = legacy.load_network_pkl(f)
+        torch.save({{f"{{net}}.{{k}}": v.clone() for net in ("G", "D", "G_ema")
+                    for k, v in data[net].state_dict().items()}}, {!r})
     """
     for run, name in ((off, "off.pt"), (plain, "plain.pt")):
         run_python(cpu_only, code.format(str(last_snapshot(run)), str(workdir / name)))
     a, b = torch.load(workdir / "off.pt"), torch.load(workdir / "plain.pt")
     assert a.keys() == b.keys()
-    for key in a:
+    # w_avg is not reproducible even between two upstream runs: its module summary calls G on
+    # torch.empty() latents in training mode (upstream's own consistency check ignores .*\.w_avg too)
+    compared = [key for key in a if not key.endswith(".w_avg")]
+    assert len(compared) > 50
+    for key in compared:
         assert torch.equal(a[key], b[key]), f"{key} differs between --hj=0 and upstream"
 
 
