@@ -3,7 +3,7 @@
     hjgan game [--v 1 --c 2 --k 0.5 | --game 1,2,0.5] [--json]   # Eagle-Dove matrix, equilibrium, alpha, beta
     hjgan plugins                                                # plugins, their hooks, adapters, exchange rules
     hjgan demo [ARGS...]                                         # the squares demo (hjgan_plugin.demo)
-    hjgan eval modes|ndb|digits|factors FILES...                 # metrics on saved samples (eval_cli.py)
+    hjgan eval modes|ndb|digits|factors|quality|ppl|vp|compare   # metrics on saved samples (eval_cli.py)
     hjgan patch stylegan2-ada DIR [--cpu] [--check] [--reverse]  # apply patches/ to a host checkout
     hjgan stylegan2-ada train --repo DIR [train.py options]      # upstream train.py with --hj options
 
