@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -53,3 +54,38 @@ def test_lazy_suite_smoke_without_vp(tmp_path):
     assert all(r["ms_per_iteration"] > 0 and r["vp_runs"] == [] for r in rows)
     table = (tmp_path / "lazy_cost.md").read_text()
     assert "| interval 4 |" in table and "not run" in table and "ms / iteration" in table
+
+
+def test_mode_collapse_benchmark_smoke(tmp_path):
+    bench = load("mode_collapse")
+    bench.main(["--seeds", "0", "--iters", "12", "--samples", "200", "--digit-samples", "120",
+                "--checkpoints", "2", "--digit-checkpoints", "2", "--classifier-epochs", "1",
+                "--workers", "1", "--out", str(tmp_path)])
+    data = json.loads((tmp_path / "mode_collapse.json").read_text())
+    chosen = data["chosen_setting"]
+    setting = f"{chosen['every']}:{chosen['eta']:g}"
+    sweep = [f"blend:{every}:{eta:g}" for every, eta in bench.SWEEP]
+    controls = [f"{variant}:{setting}" for variant in ("blend-norm", "random-control", "random-fixed")]
+    expected = {"baseline", "msgan:1", *sweep, *controls}
+    assert set(data["configs"]) == expected and f"blend:{setting}" in sweep
+    runs = data["runs"]
+    for dataset in ("ring", "grid"):  # the whole sweep on the 2D sets
+        assert {r["config"] for r in runs if r["dataset"] == dataset} == expected
+    # digits: baseline, MSGAN, the chosen blend setting, blend-norm and the two controls
+    assert {r["config"] for r in runs if r["dataset"] == "digits"} == {"baseline", "msgan:1", f"blend:{setting}",
+                                                                      *controls}
+    for r in runs:
+        keys = ["modes", "confident"] if r["dataset"] == "digits" else ["modes_loose", "modes_strict", "hq"]
+        for key in keys + ["d_gap", "ms_per_iteration"]:
+            assert math.isfinite(r[key]), (r["dataset"], r["config"], key)
+        # reverse KL is undefined (None) only when no sample was high quality
+        assert (r["reverse_kl"] is not None and math.isfinite(r["reverse_kl"])) or r.get("n_hq") == 0
+        if r["config"].startswith("msgan"):  # the term came through the plugin hook
+            assert math.isfinite(r["msgan_term"]) and r["msgan_term"] > 0
+        if r["config"] in (f"blend:{setting}", *controls) or r["config"] in ("blend:1:0.01", "blend:10:0.1"):
+            assert r["exchange_count"] == 12 // int(r["config"].split(":")[1]) and r["exchange_pairs"] == 2
+    refs = {(r["dataset"], r["config"]) for r in data["reference"]}
+    assert {("ring", "uniform spray"), ("grid", "uniform spray"), ("digits", "real data")} <= refs
+    table = (tmp_path / "mode_collapse.md").read_text()
+    assert "| baseline (plain GAN) |" in table and "| uniform spray |" in table and "plateau" in table
+    assert (tmp_path / "mode_collapse.png").stat().st_size > 0
