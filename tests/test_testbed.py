@@ -123,3 +123,18 @@ def test_mig_helpers():
         mig(np.zeros((10, 2)), np.ones((10, 1)))  # constant factor: undefined
     with pytest.raises(ValueError):
         mig(np.zeros((10, 2)), np.ones((9, 1)))
+
+
+def test_write_pngs_saves_the_rendered_squares(tmp_path):
+    from PIL import Image
+
+    from hjgan_plugin.testbed.squares import render, sample_factors, write_pngs
+
+    paths = write_pngs(tmp_path / "imgs", n=3, seed=7)
+    assert [p.name for p in paths] == ["00000.png", "00001.png", "00002.png"]
+    want = render(sample_factors(3, torch.Generator().manual_seed(7)))[:, 0].numpy() * 255
+    for path, expected in zip(paths, want):
+        pixels = np.asarray(Image.open(path))
+        assert pixels.shape == (16, 16, 3) and (pixels[..., 0] == pixels[..., 2]).all()
+        assert np.abs(pixels[..., 0].astype(float) - expected).max() <= 0.5
+    assert np.asarray(Image.open(write_pngs(tmp_path / "grey", n=1, channels=1)[0])).shape == (16, 16)

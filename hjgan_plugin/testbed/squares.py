@@ -133,3 +133,24 @@ class SquaresDataset:
     def batch(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
         factors = sample_factors(n, self.generator)
         return render(factors), factors
+
+
+def write_pngs(folder, n: int = 64, seed: int = 0, channels: int = 3) -> list:
+    """Render ``n`` random squares and save them as 8-bit PNGs in ``folder`` (a dataset for an image
+    trainer's own tools, e.g. StyleGAN2-ADA's ``dataset_tool.py``); grey repeated to ``channels``.
+    Returns the file paths, in order."""
+    from pathlib import Path
+
+    import numpy as np
+    from PIL import Image
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    images = render(sample_factors(n, torch.Generator().manual_seed(seed)))
+    paths = []
+    for i, img in enumerate(images):
+        grey = (img[0].clamp(0, 1).numpy() * 255).round().astype(np.uint8)
+        pixels = grey if channels == 1 else np.stack([grey] * channels, axis=-1)
+        paths.append(folder / f"{i:05d}.png")
+        Image.fromarray(pixels).save(paths[-1])
+    return paths
