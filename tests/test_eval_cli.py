@@ -12,13 +12,7 @@ from hjgan_plugin.cli import main
 from hjgan_plugin.datasets import grid, ring, stacked_digits
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Small batches: one thread avoids OpenMP barrier stalls (10-30x slower on a busy 2-core machine)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # conftest.py
 
 
 def run(*args: str):

@@ -28,13 +28,7 @@ from hjgan_plugin.metrics.ppl import slerp, trimmed_mean
 EPS = 1e-4
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny batches: one thread avoids OpenMP barrier stalls on a busy 2-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # conftest.py
 DIM = 4
 _A = torch.randn(6, 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
 _M = torch.randn(3, DIM, generator=torch.Generator().manual_seed(1), dtype=torch.float64)

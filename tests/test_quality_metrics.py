@@ -59,13 +59,7 @@ def _random_state_dict() -> dict[str, torch.Tensor]:
     return state
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Batches of 2-4 images: one thread avoids OpenMP barrier stalls (10x slower on a busy 2-core box)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # conftest.py
 
 
 @pytest.fixture(scope="module")
