@@ -375,7 +375,7 @@ def run_one(job: dict[str, Any]) -> dict[str, Any]:
     if dataset != "digits" and seed == job["plot_seed"]:
         z = torch.randn(s["samples"], z_dim, generator=torch.Generator().manual_seed(10_000 + seed))
         with torch.no_grad():
-            row["points"] = G(z).numpy().round(4).tolist()
+            row["points"] = G(z).double().numpy().round(4).tolist()
     return row
 
 
@@ -577,7 +577,7 @@ def render(rows: list[dict[str, Any]], refs: list[dict[str, Any]], configs: list
     for key, r in sorted(mean_rank.items(), key=lambda kv: kv[1]):
         lines.append(f"| {labels.get(key, key)} | {r:.2f} |")
     lines += ["", (f"Chosen: **{chosen.label}**. The choice and the comparison below use the same seeds, so the "
-              "chosen setting's advantage over the baseline is biased upwards (the best of six); the controls "
+              f"chosen setting's advantage over the baseline is biased upwards (the best of {len(mean_rank) - 2}); the controls "
               "ran at that same setting and are not."), ""]
     # ---- comparisons
     cols = [(d, m, lab, hi) for d in datasets for (m, lab, hi) in METRICS[d]]
@@ -643,9 +643,13 @@ def render(rows: list[dict[str, Any]], refs: list[dict[str, Any]], configs: list
         if not its:
             continue
         p = plateaus.get(d, {})
-        lines += [(f"**{d}**: plateau by iteration {p.get('iteration', 'n/a')} "
-                  f"({', '.join(f'{k} {v}' for k, v in p.get('per_metric', {}).items())})."), "",
-                  "| iteration | " + " | ".join(curves) + " |", "|---|" + "---|" * len(curves)]
+        if p.get("iteration") is not None and p.get("iteration") == p.get("final_iteration"):
+            lines += [(f"**{d}**: **no plateau**: still improving at the last checkpoint, iteration "
+                      f"{p['iteration']} (train longer to compare at convergence)."), ""]
+        else:
+            lines += [(f"**{d}**: plateau by iteration {p.get('iteration', 'n/a')} "
+                      f"({', '.join(f'{k} {v}' for k, v in p.get('per_metric', {}).items())})."), ""]
+        lines += ["| iteration | " + " | ".join(curves) + " |", "|---|" + "---|" * len(curves)]
         for i, it in enumerate(its):
             lines.append(f"| {it} | " + " | ".join(curves[k][i] for k in curves) + " |")
         lines.append("")
@@ -698,7 +702,7 @@ def render_pacgan(settings: dict[str, Any]) -> list[str]:
               ("- **networks**: G 4 hidden layers of 400 ReLU units with batch norm, D 3 maxout layers of 200 units "
               f"(5 pieces); ours: 2 hidden layers of {settings['width']} units, no batch norm, LeakyReLU D;"),
               ("- **training**: Adam lr 1e-4, β1 0.8, batch 100, 400 epochs of a fixed 100,000-sample training set "
-              f"(400,000 iterations); ours: Adam lr {settings['lr']['ring']:g}, β1 {BETAS[0]}, batch "
+              f"(400 × 1,000 = 400,000 iterations); ours: Adam lr {settings['lr']['ring']:g}, β1 {BETAS[0]}, batch "
               f"{settings['batch']}, fresh samples every batch, {it.get('ring', '–')} (ring) / {it.get('grid', '–')} "
               "(grid) iterations; the same non-saturating loss;"),
               ("- **data**: their ring has radius 1 and std 0.01 (ours radius 2, std 0.02: the same ratio, so the "
@@ -707,7 +711,7 @@ def render_pacgan(settings: dict[str, Any]) -> list[str]:
               "mean (ours ≤ 3 std), a mode counts with ≥ 1 HQ sample (our loose count; PacGAN has no strict "
               "count), reverse KL of the HQ mode histogram vs uniform (as ours);"),
               ("- **spread**: they report the standard error over 10 trials; we report the standard deviation over "
-              "5 seeds (SE = std/√5)."), "",
+              f"{len(settings['seeds'])} seeds (SE = std/√{len(settings['seeds'])})."), "",
               "So the two tables are not comparable number for number.", ""]
     return lines
 
@@ -802,6 +806,14 @@ def _order(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(jobs, key=lambda j: (j["dataset"] != "digits", not slow(j)))
 
 
+def dump_json(obj: Any) -> str:
+    """Indented JSON with every list of plain numbers on one line (sample points, counts)."""
+    import re
+
+    text = json.dumps(_clean(obj), indent=1, allow_nan=False)
+    return re.sub(r"\[[-0-9.eE+,\s\[\]]*\]", lambda m: re.sub(r"\s+", "", m.group(0)), text) + "\n"
+
+
 def _clean(obj: Any) -> Any:
     """JSON-safe: NaN/inf become None (an undefined value, e.g. no exchange yet or no HQ sample)."""
     if isinstance(obj, float):
@@ -834,6 +846,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         help="phase-one configs (default: baseline, the blend sweep and MSGAN)")
     parser.add_argument("--digits-sweep", action="store_true",
                         help="also run the whole blend sweep on digits (default: only the chosen setting; ~+15 min)")
+    parser.add_argument("--baseline-only", action="store_true",
+                        help="train only the baseline (a longer plateau check); writes mode_collapse.baseline_plateau.json")
     parser.add_argument("--control-setting", default=None,
                         help="'every,eta' for blend-norm and the controls (default: chosen from the data)")
     parser.add_argument("--msgan-weight", type=float, default=MSGAN_WEIGHT)
@@ -863,7 +877,7 @@ def _main(args: argparse.Namespace) -> dict[str, Any]:
 
     from hjgan_plugin.metrics.digits import DigitClassifier
 
-    first = args.configs or phase_one(args.msgan_weight)
+    first = [Config("baseline")] if args.baseline_only else (args.configs or phase_one(args.msgan_weight))
     iters = {"ring": args.ring_iters, "grid": args.grid_iters, "digits": args.digit_iters}
     if args.iters is not None:
         iters = dict.fromkeys(DATASETS, args.iters)
@@ -897,7 +911,9 @@ def _main(args: argparse.Namespace) -> dict[str, Any]:
         jobs = jobs_for(first, sweep_sets) + jobs_for(others, [d for d in args.datasets if d not in sweep_sets])
         n_second = (len(CONTROL_VARIANTS) * len(args.datasets) + len(args.datasets) - len(sweep_sets)) * len(args.seeds)
         n_total = len(jobs) + n_second
-        _run(_order(jobs), pool, rows, n_total)
+        _run(_order(jobs), pool, rows, n_total if not args.baseline_only else len(jobs))
+        if args.baseline_only:
+            return baseline_plateau_check(rows, args, settings, time.perf_counter() - start)
         mean_rank: dict[str, float] = {}
         if candidates:
             best, mean_rank = choose_setting(rows, candidates, others, sweep_sets)
@@ -933,8 +949,31 @@ def _main(args: argparse.Namespace) -> dict[str, Any]:
               "reference": refs}
     result = _clean(result)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "mode_collapse.json").write_text(json.dumps(result, indent=1, allow_nan=False) + "\n")
+    (args.out / "mode_collapse.json").write_text(dump_json(result))
     write_docs(result, args.out)
+    return result
+
+
+def baseline_plateau_check(rows: list[dict[str, Any]], args: argparse.Namespace, settings: dict[str, Any],
+                           wall: float) -> dict[str, Any]:
+    """``--baseline-only``: the baseline's metrics at checkpoints and where it plateaus (printed, and written to
+    ``mode_collapse.baseline_plateau.json``)."""
+    plateaus = plateau_summary(rows, args.datasets)
+    lines = [f"Baseline only, seeds {args.seeds}, iterations " + ", ".join(f"{d} {settings['iters'][d]}" for d in
+             args.datasets) + f"; wall time {wall:.0f} s with {args.workers} workers.", ""]
+    for d in args.datasets:
+        its, curves = baseline_curves(rows, d)
+        lines += [f"{d}: plateau by iteration {plateaus.get(d, {}).get('iteration')}", "",
+                  "| iteration | " + " | ".join(curves) + " |", "|---|" + "---|" * len(curves)]
+        lines += [f"| {it} | " + " | ".join(curves[k][i] for k in curves) + " |" for i, it in enumerate(its)]
+        lines.append("")
+    print("\n".join(lines))
+    result = _clean({"settings": {**{k: v for k, v in settings.items() if k != "classifier"}, "seeds": args.seeds,
+                                  "datasets": args.datasets, "workers": args.workers},
+                     "plateau": plateaus, "wall_seconds": wall,
+                     "runs": [{k: v for k, v in r.items() if k != "points"} for r in rows]})
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "mode_collapse.baseline_plateau.json").write_text(dump_json(result))
     return result
 
 
