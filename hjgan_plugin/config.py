@@ -61,7 +61,7 @@ class HJConfig:
     subbatch: float = 1.0
     warmup: int = 0
     exchange_every: int = 0
-    exchange_strength: float = 1.0
+    exchange_strength: float = 0.001  # mode-collapse benchmark: the least harmful η (at every=1); SPEC §7 had 1.0
     exchange_direction: str = "g_to_d"
     # --- [ours] extensions, same naming rule ---
     exchange_variant: str = "blend"
@@ -269,7 +269,7 @@ _FLAG_SPECS: tuple[_FlagSpec, ...] = (
     _FlagSpec("subbatch", float, "fraction of the batch the penalty uses (default 1.0)"),
     _FlagSpec("warmup", int, "generator steps over which the weights ramp from 0 (default 0)"),
     _FlagSpec("exchange_every", int, "weight exchange every N iterations, 0 = off (default 0)"),
-    _FlagSpec("exchange_strength", float, "exchange strength eta in (0, 1] (default 1.0)"),
+    _FlagSpec("exchange_strength", float, "exchange strength eta in (0, 1] (default 0.001)"),
     _FlagSpec("exchange_direction", str, "g_to_d | both (default g_to_d)"),
     _FlagSpec("exchange_variant", str, "blend | blend-norm | random-control | random-fixed (default blend)"),
     _FlagSpec("exchange_pairing", str, "exchange pairing: mirror | adapter (the adapter's own pairing) (default mirror)"),
