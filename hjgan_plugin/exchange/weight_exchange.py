@@ -202,8 +202,9 @@ class WeightExchange:
             cosines.append(torch.dot(t, s) / (nt * ns).clamp_min(1e-12))
             d_norm, g_norm = (nt, ns) if to_d else (ns, nt)
             ratios.append(d_norm / g_norm.clamp_min(1e-12))
-        self._last_cosine = float(torch.stack([c.cpu() for c in cosines]).mean())
-        self._last_norm_ratio = float(torch.stack([r.cpu() for r in ratios]).mean())
+        # kept as device tensors: read (one sync) only when stats() is asked for, not at every exchange
+        self._last_cosine = torch.stack(cosines).mean()
+        self._last_norm_ratio = torch.stack(ratios).mean()
 
     # ------------------------------------------------------------------------------------------ report
     def stats(self) -> dict[str, float]:
@@ -212,8 +213,8 @@ class WeightExchange:
         return {
             "exchange/count": float(self.count),
             "exchange/skipped_nonfinite": float(self.skipped_nonfinite),
-            "exchange/mean_cosine": self._last_cosine,
-            "exchange/d_norm_ratio": self._last_norm_ratio,
+            "exchange/mean_cosine": float(self._last_cosine),
+            "exchange/d_norm_ratio": float(self._last_norm_ratio),
             "exchange/fraction_paired": self.report.fraction_paired,
         }
 
