@@ -15,15 +15,15 @@ Every run trains a small non-saturating GAN from scratch and measures it:
   reshaped to 3x8x8; D ``192 -> width -> width -> 1``. Measured on ``--digit-samples`` images (10,000)
   with ``stacked_mode_stats`` and the project's ``DigitClassifier`` (trained once per benchmark, seed 0):
   modes covered, reverse KL vs uniform over the 1000 modes, and a quality gate [ours]: the fraction of
-  images whose three digits are all classified with softmax probability >= 0.9 (on the first 2000; a
-  diffuse generator also "covers" modes when its noise gets classified).
+  images whose three digits are all classified with softmax probability >= 0.9 (a diffuse generator also
+  "covers" modes when its noise gets classified).
 
 Configs (all but the baseline go through ``hjgan_plugin.attach(G, D, optimizer_G=..., optimizer_D=...,
 penalty="none", ...)``, the path a user takes; the baseline attaches nothing):
 
 - ``baseline``: the plain GAN;
-- ``blend:<every>:<eta>``: the weight exchange, ``exchange_variant="blend"``; the sweep is two diagonals of
-  (every, η): per-iteration pull η/every = 1e-2 (1/0.01, 10/0.1, 100/1) and 1e-3 (1/0.001, 10/0.01, 100/0.1);
+- ``blend:<every>:<eta>``: the weight exchange, ``exchange_variant="blend"``; the sweep varies ``every`` at a
+  per-iteration pull η/every = 1e-2 (1/0.01, 10/0.1, 100/1) and the pull at every 1 (1/0.01, 1/0.001);
 - ``msgan:<weight>``: the MSGAN term (Mao et al., CVPR 2019) from the example third-party plugin
   ``examples/hjgan-msgan``, registered with the plugin manager and called through the same
   ``hjgan_generator_loss_terms`` hook as the built-in penalty (``session.generator_penalty``);
@@ -40,7 +40,7 @@ the iteration where the baseline stops improving is reported. Runs go to ``--wor
 torch thread each; every config uses the same seeds, so a seed gives every config the same initial weights
 and data stream.
 
-    python benchmarks/mode_collapse.py                   # ~25 min on 2 cores: docs/benchmarks/mode_collapse.*
+    python benchmarks/mode_collapse.py                   # ~27 min on 2 cores: docs/benchmarks/mode_collapse.*
     python benchmarks/mode_collapse.py --from-json docs/benchmarks/mode_collapse.json   # redraw .md/.png only
     python benchmarks/mode_collapse.py --seeds 0 --iters 30 --samples 300 --digit-samples 300 \\
         --classifier-epochs 1 --workers 1 --out /tmp/x   # smoke run
@@ -71,17 +71,19 @@ sys.path.insert(0, str(ROOT))
 MSGAN_DIR = ROOT / "examples" / "hjgan-msgan"
 
 DATASETS = ("ring", "grid", "digits")
-SWEEP = ((1, 0.01), (10, 0.1), (100, 1.0), (1, 0.001), (10, 0.01), (100, 0.1))
+# per-iteration pull η/every = 1e-2 at every 1, 10 and 100 (100/1: a full copy every 100 steps; 10/0.1: SPEC §4's
+# pilot) and 1e-3 at every 1. An earlier run (git history of docs/benchmarks/mode_collapse.json) also had 10/0.01
+# and 100/0.1 (pull 1e-3): no better than 1/0.001 on any metric, worse on grid HQ; dropped to make room for digits trained to its plateau within 30 minutes.
+SWEEP = ((1, 0.01), (10, 0.1), (100, 1.0), (1, 0.001))
 CONTROL_VARIANTS = ("blend-norm", "random-control", "random-fixed")
 MSGAN_WEIGHT = 1.0
 # iterations and learning rates at which the baseline has stopped improving (measured: see the .md's plateau
 # section) while the whole benchmark stays under 30 minutes on 2 cores
-DEFAULT_ITERS = {"ring": 6000, "grid": 8000, "digits": 10_000}
+DEFAULT_ITERS = {"ring": 5000, "grid": 8000, "digits": 18_000}
 DEFAULT_LR = {"ring": 2e-3, "grid": 2e-3, "digits": 3e-3}
 Z_DIM = {"ring": 2, "grid": 2, "digits": 16}
 BETAS = (0.5, 0.999)
 CONFIDENT = 0.9  # digits quality gate: every channel's top softmax probability >= this [ours]
-CONFIDENT_SAMPLES = 2000  # ... measured on the first 2000 images (a second classifier pass costs time)
 STRICT = 20  # strict mode count: >= 20 HQ points (issue 5)
 # (metric key, label, higher is better) per dataset; the first metric of each dataset is its mode count
 METRICS = {
@@ -167,9 +169,41 @@ def _mlp(widths: Iterable[int], act) -> Any:
     return nn.Sequential(*layers)
 
 
+def _mlp_forward(net, x, act):
+    """``net(x)`` for a Sequential of Linear layers and activations, calling ``F.linear`` on the layers'
+    own parameters: the same function, without nn.Module's per-call dispatch (about a third of an
+    iteration's Python overhead at this size)."""
+    import torch.nn.functional as F
+
+    linears = [m for m in net if hasattr(m, "weight")]
+    for i, layer in enumerate(linears):
+        x = F.linear(x, layer.weight, layer.bias)
+        if i < len(linears) - 1:
+            x = act(x)
+    return x
+
+
+def _fused_adam() -> bool:
+    import torch
+
+    return make_optimizer([torch.zeros(1, requires_grad=True)], 1e-3).defaults.get("fused") is True
+
+
+def make_optimizer(params, lr: float):
+    """Adam with the benchmark's betas; the fused kernel where this torch has it on the CPU (the same
+    update as the for-loop one, in one call per step instead of ~10 per parameter)."""
+    import torch
+
+    try:
+        return torch.optim.Adam(params, lr=lr, betas=BETAS, fused=True)
+    except (RuntimeError, TypeError, ValueError):  # older torch: no fused Adam for CPU tensors
+        return torch.optim.Adam(params, lr=lr, betas=BETAS)
+
+
 def make_nets(dataset: str, width: int):
     """G and D for ``dataset``; the mirror pairing of SPEC §4 pairs G's last two Linear layers (transposed)
     with D's first two."""
+    import torch.nn.functional as F
     from torch import nn
 
     class Generator(nn.Module):
@@ -180,7 +214,7 @@ def make_nets(dataset: str, width: int):
             self.sigmoid = sigmoid
 
         def forward(self, z):
-            x = self.net(z)
+            x = _mlp_forward(self.net, z, F.relu)
             x = x.sigmoid() if self.sigmoid else x
             return x.view(-1, *self.out_shape)
 
@@ -190,7 +224,7 @@ def make_nets(dataset: str, width: int):
             self.net = _mlp([in_dim, width, width, 1], lambda: nn.LeakyReLU(0.2))
 
         def forward(self, x):
-            return self.net(x.flatten(1)).squeeze(1)
+            return _mlp_forward(self.net, x.flatten(1), lambda h: F.leaky_relu(h, 0.2)).squeeze(1)
 
     if dataset == "digits":
         return Generator(Z_DIM[dataset], (3, 8, 8), True), Discriminator(3 * 8 * 8)
@@ -261,19 +295,13 @@ def measure_2d(samples, dataset: str) -> dict[str, Any]:
 
 
 def measure_digits(images, clf, quiet: bool = False) -> dict[str, Any]:
-    import torch
-
     from hjgan_plugin.metrics.digits import FewSamplesWarning, stacked_mode_stats
 
     with warnings.catch_warnings():
         if quiet:  # the caller chose a small sample on purpose (checkpoints, smoke runs)
             warnings.simplefilter("ignore", FewSamplesWarning)
-        stats = stacked_mode_stats(images, clf)
-    finite = images[torch.isfinite(images.reshape(len(images), -1)).all(1)][:CONFIDENT_SAMPLES]
-    probs = clf.logits(finite.reshape(-1, 1, 8, 8)).softmax(1).max(1).values.reshape(-1, 3)
-    return {"modes": stats["modes"], "reverse_kl": stats["reverse_kl"], "n": stats["n"], "n_nan": stats["n_nan"],
-            "confident": float((probs >= CONFIDENT).all(1).double().mean()) if len(finite) else 0.0,
-            "modes_expected_uniform": stats["modes_expected_uniform"]}
+        stats = stacked_mode_stats(images, clf, confidence=CONFIDENT)
+    return {k: stats[k] for k in ("modes", "reverse_kl", "n", "n_nan", "confident", "modes_expected_uniform")}
 
 
 # ---------------------------------------------------------------------------------------------- training
@@ -290,8 +318,8 @@ def run_one(job: dict[str, Any]) -> dict[str, Any]:
     batch, z_dim = s["batch"], Z_DIM[dataset]
     torch.manual_seed(seed)
     G, D = make_nets(dataset, s["width"])
-    opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=BETAS)
-    opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=BETAS)
+    opt_g = make_optimizer(G.parameters(), lr)
+    opt_d = make_optimizer(D.parameters(), lr)
     fields = config.attach_fields()
     session = None
     if fields is not None:
@@ -465,7 +493,7 @@ def choose_setting(rows: list[dict[str, Any]], candidates: list[Config], others:
         for metric, _, higher in METRICS[dataset]:
             means = [mean(values(rows, dataset, c.key, metric)) for c in pool]
             means = [(-m if higher else m) if not math.isnan(m) else math.inf for m in means]
-            for c, r in zip(pool, rankdata(means)):
+            for c, r in zip(pool, rankdata(means), strict=True):
                 ranks[c.key].append(float(r))
     mean_rank = {k: statistics.mean(v) for k, v in ranks.items() if v}
     best = min(candidates, key=lambda c: (mean_rank[c.key], c.pull))
@@ -511,10 +539,18 @@ def baseline_curves(rows: list[dict[str, Any]], dataset: str) -> tuple[list[int]
     return its, out
 
 
+def _load_text(settings: dict[str, Any]) -> str:
+    before, end = settings.get("load_before"), settings.get("load_at_end")
+    if not before or not end:
+        return ""
+    return (f"; load average before the run {before[0]:g} (1 min), at its end {end[1]:g} (5 min; the workers "
+            "alone make about 2: more means other jobs shared the cores)")
+
+
 def render(rows: list[dict[str, Any]], refs: list[dict[str, Any]], configs: list[Config], datasets: list[str],
            chosen: Config, mean_rank: dict[str, float], chosen_from_data: bool, settings: dict[str, Any],
            seeds: list[int], wall: float, workers: int, plateaus: dict[str, dict[str, Any]],
-           sweep_sets: list[str]) -> str:
+           sweep_sets: list[str], longer: dict[str, Any] | None = None) -> str:
     keys = [c.key for c in configs]
     labels = {c.key: c.label for c in configs}
     lines = ["# Mode-collapse benchmark (`benchmarks/mode_collapse.py`)", "",
@@ -524,8 +560,8 @@ def render(rows: list[dict[str, Any]], refs: list[dict[str, Any]], configs: list
              + ", ".join(f"{d} {settings['lr'][d]:g}" for d in datasets)
              + f". MLPs of width {settings['width']} (two hidden layers), batch {settings['batch']}, non-saturating "
              f"loss. {settings['samples']} generated points per 2D model, {settings['digit_samples']} images per "
-             f"digits model. Wall time **{wall:.0f} s** ({wall / 60:.1f} min) with {workers} workers (one torch "
-             "thread each) on a machine shared with other jobs.", ""]
+             f"digits model; Adam {settings.get('adam', 'for-loop')}. Wall time **{wall:.0f} s** ({wall / 60:.1f} min) "
+             f"with {workers} workers (one torch thread each){_load_text(settings)}.", ""]
     # ---- 2D table
     for dataset in [d for d in ("ring", "grid") if d in datasets]:
         k = {"ring": 8, "grid": 25}[dataset]
@@ -653,7 +689,40 @@ def render(rows: list[dict[str, Any]], refs: list[dict[str, Any]], configs: list
         for i, it in enumerate(its):
             lines.append(f"| {it} | " + " | ".join(curves[k][i] for k in curves) + " |")
         lines.append("")
+        lines += _longer_plateau_lines(longer, d, settings, seeds)
     return "\n".join(lines)
+
+
+def longer_baseline(out: Path, settings: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``--baseline-only`` result in ``out`` if it ran the same settings (but for the iterations)."""
+    path = out / "mode_collapse.baseline_plateau.json"
+    if not path.exists():
+        return None
+    other = json.loads(path.read_text())
+    same = ("lr", "batch", "width", "digit_samples", "samples", "adam")
+    if any(other["settings"].get(k) != settings.get(k) for k in same):
+        return None
+    return other
+
+
+def _longer_plateau_lines(longer: dict[str, Any] | None, dataset: str, settings: dict[str, Any],
+                          seeds: list[int]) -> list[str]:
+    if longer is None or dataset not in longer.get("plateau", {}):
+        return []
+    n = longer["settings"]["iters"][dataset]
+    if n <= settings["iters"][dataset]:
+        return []
+    p = longer["plateau"][dataset]
+    its, curves = baseline_curves(longer["runs"], dataset)
+    same_seeds = longer["settings"]["seeds"] == seeds
+    lines = [(f"Longer check (`--baseline-only --datasets {dataset} --{'digit' if dataset == 'digits' else dataset}"
+              f"-iters {n}`, `mode_collapse.baseline_plateau.json`, the same settings"
+              f"{' and seeds' if same_seeds else ''}, {longer['wall_seconds']:.0f} s): the baseline trained to "
+              f"{n} iterations plateaus by iteration **{p['iteration']}** "
+              f"({', '.join(f'{k} {v}' for k, v in p['per_metric'].items())})."), "",
+             "| iteration | " + " | ".join(curves) + " |", "|---|" + "---|" * len(curves)]
+    lines += [f"| {it} | " + " | ".join(curves[k][i] for k in curves) + " |" for i, it in enumerate(its)]
+    return lines + [""]
 
 
 def plateau_summary(rows: list[dict[str, Any]], datasets: list[str]) -> dict[str, dict[str, Any]]:
@@ -729,7 +798,7 @@ def plot(rows: list[dict[str, Any]], refs: list[dict[str, Any]], configs: list[C
 
     keys = [c.key for c in configs if any(r["config"] == c.key for r in rows)]
     labels = {c.key: c.label for c in configs}
-    colors = dict(zip(keys, PALETTE * 2))
+    colors = dict(zip(keys, PALETTE * 2, strict=False))  # PALETTE * 2 may be longer
     panels = []
     for d in datasets:
         for m, lab, _ in METRICS[d][:2]:
@@ -840,7 +909,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--samples", type=int, default=2500, help="generated points per 2D model (VEEGAN/PacGAN: 2500)")
     parser.add_argument("--digit-samples", type=int, default=10_000, help="generated images per digits model")
     parser.add_argument("--checkpoints", type=int, default=10, help="metric checkpoints during 2D training")
-    parser.add_argument("--digit-checkpoints", type=int, default=5,
+    parser.add_argument("--digit-checkpoints", type=int, default=9,
                         help="metric checkpoints during digits training (baseline only)")
     parser.add_argument("--configs", nargs="+", type=Config.parse, default=None,
                         help="phase-one configs (default: baseline, the blend sweep and MSGAN)")
@@ -871,8 +940,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         torch.set_num_threads(threads)
 
 
+def _load() -> list[float] | None:
+    """The 1-, 5- and 15-minute load averages (None where the OS has none): 2 workers alone give about 2."""
+    try:
+        return [round(v, 2) for v in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
+
+
 def _main(args: argparse.Namespace) -> dict[str, Any]:
     start = time.perf_counter()
+    load_before = _load()
     import torch
 
     from hjgan_plugin.metrics.digits import DigitClassifier
@@ -940,7 +1018,8 @@ def _main(args: argparse.Namespace) -> dict[str, Any]:
     result = {"settings": {**{k: v for k, v in settings.items() if k != "classifier"}, "seeds": args.seeds,
                            "datasets": args.datasets, "sweep_datasets": sweep_sets, "workers": args.workers,
                            "msgan_weight": args.msgan_weight, "classifier_epochs": args.classifier_epochs,
-                           "classifier_test_accuracy": clf_accuracy},
+                           "classifier_test_accuracy": clf_accuracy, "load_before": load_before,
+                           "load_at_end": _load(), "adam": "fused" if _fused_adam() else "for-loop"},
               "configs": [c.key for c in configs],
               "chosen_setting": {"every": chosen.every, "eta": chosen.eta, "from_data": not args.control_setting},
               "mean_rank": mean_rank, "plateau": plateau_summary(rows, args.datasets), "wall_seconds": wall,
@@ -969,7 +1048,8 @@ def baseline_plateau_check(rows: list[dict[str, Any]], args: argparse.Namespace,
         lines.append("")
     print("\n".join(lines))
     result = _clean({"settings": {**{k: v for k, v in settings.items() if k != "classifier"}, "seeds": args.seeds,
-                                  "datasets": args.datasets, "workers": args.workers},
+                                  "datasets": args.datasets, "workers": args.workers,
+                                  "adam": "fused" if _fused_adam() else "for-loop"},
                      "plateau": plateaus, "wall_seconds": wall,
                      "runs": [{k: v for k, v in r.items() if k != "points"} for r in rows]})
     args.out.mkdir(parents=True, exist_ok=True)
@@ -985,7 +1065,7 @@ def write_docs(result: dict[str, Any], out: Path) -> None:
     rows, refs = result["runs"], result["reference"]
     text = render(rows, refs, configs, st["datasets"], chosen, result["mean_rank"],
                   result["chosen_setting"]["from_data"], st, st["seeds"], result["wall_seconds"], st["workers"],
-                  result["plateau"], st["sweep_datasets"])
+                  result["plateau"], st["sweep_datasets"], longer_baseline(out, st))
     if st["classifier_test_accuracy"] is not None:
         text += (f"\nDigit classifier: `DigitClassifier(seed=0, epochs={st['classifier_epochs']})`, held-out "
                  f"accuracy {st['classifier_test_accuracy']:.3f}.\n")

@@ -58,9 +58,14 @@ def test_lazy_suite_smoke_without_vp(tmp_path):
 
 def test_mode_collapse_benchmark_smoke(tmp_path):
     bench = load("mode_collapse")
-    bench.main(["--seeds", "0", "--iters", "12", "--samples", "200", "--digit-samples", "120",
-                "--checkpoints", "2", "--digit-checkpoints", "2", "--classifier-epochs", "1",
-                "--workers", "1", "--out", str(tmp_path)])
+    common = ["--seeds", "0", "--samples", "200", "--digit-samples", "120", "--classifier-epochs", "1",
+              "--workers", "1", "--out", str(tmp_path)]
+    # a longer baseline-only plateau check first: the main table cites it
+    bench.main(common + ["--baseline-only", "--datasets", "digits", "--digit-iters", "24", "--digit-checkpoints", "3"])
+    longer = json.loads((tmp_path / "mode_collapse.baseline_plateau.json").read_text())
+    assert [h["iteration"] for h in longer["runs"][0]["history"]] == [8, 16, 24]
+    assert longer["plateau"]["digits"]["final_iteration"] == 24
+    bench.main(common + ["--iters", "12", "--checkpoints", "2", "--digit-checkpoints", "2"])
     data = json.loads((tmp_path / "mode_collapse.json").read_text())
     chosen = data["chosen_setting"]
     setting = f"{chosen['every']}:{chosen['eta']:g}"
@@ -88,4 +93,6 @@ def test_mode_collapse_benchmark_smoke(tmp_path):
     assert {("ring", "uniform spray"), ("grid", "uniform spray"), ("digits", "real data")} <= refs
     table = (tmp_path / "mode_collapse.md").read_text()
     assert "| baseline (plain GAN) |" in table and "| uniform spray |" in table and "plateau" in table
+    assert "Longer check (`--baseline-only --datasets digits --digit-iters 24`" in table
+    assert data["settings"]["adam"] in ("fused", "for-loop") and len(data["settings"]["load_before"]) == 3
     assert (tmp_path / "mode_collapse.png").stat().st_size > 0

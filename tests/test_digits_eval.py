@@ -193,3 +193,19 @@ def test_fd_digits_refusals(clf):
     fake[:5] = float("nan")
     with pytest.warns(NonFiniteSamplesWarning, match="5 of 359"):
         assert math.isfinite(fd_digits(x_test, fake, clf))
+
+
+def test_stacked_mode_stats_confident_fraction(clf, stacked_test):
+    x = stacked_test[0][:300].clone()
+    x[:100, 2] = 0.5  # flat grey third digit: no confident class
+    with pytest.warns(FewSamplesWarning):
+        stats = stacked_mode_stats(x, clf, confidence=0.9)
+    top = clf.logits(x.reshape(-1, 1, 8, 8)).softmax(1).max(1).values.reshape(-1, 3)
+    assert stats["confident"] == pytest.approx(float((top >= 0.9).all(1).double().mean()), abs=0)
+    assert stats["confident"] <= 200 / 300 + 1e-12 < 1.0
+    with pytest.warns(FewSamplesWarning):
+        assert "confident" not in stacked_mode_stats(x, clf)
+        assert stacked_mode_stats(x, clf, confidence=1.0)["confident"] <= stats["confident"]
+    for bad in (0.0, -0.5, 1.5):
+        with pytest.raises(ValueError, match=r"confidence must be in \(0, 1\]"):
+            stacked_mode_stats(x, clf, confidence=bad)

@@ -192,14 +192,18 @@ def expected_modes_uniform(n: int, k: int = N_MODES) -> float:
 
 
 def stacked_mode_stats(images: torch.Tensor, classifier: DigitClassifier,
-                       min_samples: int = MIN_STACKED_SAMPLES) -> dict[str, float | int]:
+                       min_samples: int = MIN_STACKED_SAMPLES,
+                       confidence: float | None = None) -> dict[str, float | int]:
     """Modes covered and reverse KL of generated Stacked-Digits images ``(n, 3, 8, 8)`` in ``[0, 1]``.
 
     Each channel is classified; the mode is ``100*d0 + 10*d1 + d2`` (1000 modes). Returns
     ``modes`` (distinct predicted modes), ``reverse_kl`` (KL(p_gen || uniform over 1000) of the predicted
     mode histogram, nats; 0 is perfect, ln 1000 = 6.908 is a single mode), ``n`` (samples used),
     ``n_nan`` (samples with NaN/inf, excluded) and ``modes_expected_uniform`` (what a perfect uniform
-    generator would cover with the same ``n``).
+    generator would cover with the same ``n``). With ``confidence`` in (0, 1], also ``confident``: the
+    fraction of the finite samples whose three digits all get a top softmax probability ``>= confidence``
+    (a quality gate: a diffuse generator "covers" modes when its noise gets classified), from the same
+    classifier pass.
 
     Sample size: with ``n`` samples at most ``n`` modes can be seen, and a perfect generator covers only
     ``1000 (1 - e^(-n/1000))`` on average (632 at n=1000, 993 at n=5000), so the count is meaningful
@@ -212,6 +216,8 @@ def stacked_mode_stats(images: torch.Tensor, classifier: DigitClassifier,
             f"stacked digit images must be (n, 3, 8, 8) (three 8x8 digits per image), "
             f"got shape {tuple(images.shape)}"
         )
+    if confidence is not None and not 0.0 < confidence <= 1.0:
+        raise ValueError(f"stacked_mode_stats: confidence must be in (0, 1] (a softmax probability), got {confidence}")
     clean, n_nan = _drop_nonfinite(images, "stacked_mode_stats")
     n = len(clean)
     if n == 0:
@@ -223,15 +229,18 @@ def stacked_mode_stats(images: torch.Tensor, classifier: DigitClassifier,
             f"use >= {min_samples} (PacGAN uses {RECOMMENDED_STACKED_SAMPLES})",
             FewSamplesWarning, stacklevel=2,
         )
-    digits = classifier.predict(clean.reshape(n * 3, 1, 8, 8)).reshape(n, 3).cpu()
-    counts = torch.bincount(mode_index(digits), minlength=N_MODES).numpy()
-    return {
+    probs, digits = classifier.logits(clean.reshape(n * 3, 1, 8, 8)).softmax(dim=1).max(dim=1)
+    counts = torch.bincount(mode_index(digits.reshape(n, 3).cpu()), minlength=N_MODES).numpy()
+    out: dict[str, float | int] = {
         "modes": int((counts > 0).sum()),
         "reverse_kl": reverse_kl_uniform(counts),
         "n": n,
         "n_nan": n_nan,
         "modes_expected_uniform": expected_modes_uniform(n),
     }
+    if confidence is not None:
+        out["confident"] = float((probs.reshape(n, 3) >= confidence).all(dim=1).double().mean())
+    return out
 
 
 # -- Frechet distance --------------------------------------------------------------------------------
