@@ -14,6 +14,8 @@ the default game times the base λ), so "joint" is exactly "hessian + jacobian".
 
     python benchmarks/disentanglement.py                   # 4 configs × 3 seeds, ~12 min on 2 cores
     python benchmarks/disentanglement.py --suite lazy --vp-pairs 0   # interval 1/2/4/8, sub-batch: cost and MIG
+    python benchmarks/disentanglement.py --suite lambda --vp-pairs 0 # each config at λ x0.25/0.5/1/2, ~19 min
+    python benchmarks/disentanglement.py --suite lambda --from-json docs/benchmarks/lambda_sweep.json  # redraw
     python benchmarks/disentanglement.py --seeds 0 --iters 200 --vp-pairs 2000 --out /tmp/x   # smoke run
 """
 from __future__ import annotations
@@ -54,7 +56,28 @@ SUITES: dict[str, dict[str, dict[str, Any] | None]] = {
         "subbatch 0.5": {**JOINT, "subbatch": 0.5},
     },
 }
-OUTPUT_NAME = {"terms": "disentanglement", "lazy": "lazy_cost"}
+# the λ sweep: every penalty config at these multiples of its base λ (in "terms"), so that "joint vs each
+# term" is compared at each config's best weight, not at one shared weight
+LAMBDA_SCALES = (0.25, 0.5, 1.0, 2.0)
+TERMS = ("hessian", "jacobian", "joint")
+
+
+def scaled(term: str, scale: float) -> dict[str, Any]:
+    """``SUITES["terms"][term]`` with every base λ multiplied by ``scale``."""
+    cfg = dict(SUITES["terms"][term])
+    for key in ("lambda_h", "lambda_j"):
+        if key in cfg:
+            cfg[key] *= scale
+    return cfg
+
+
+def sweep_name(term: str, scale: float) -> str:
+    return f"{term} x{scale:g}"
+
+
+SUITES["lambda"] = {"baseline": None,
+                    **{sweep_name(t, s): scaled(t, s) for t in TERMS for s in LAMBDA_SCALES}}
+OUTPUT_NAME = {"terms": "disentanglement", "lazy": "lazy_cost", "lambda": "lambda_sweep"}
 CONFIGS: dict[str, dict[str, Any] | None] = {name: cfg for suite in SUITES.values() for name, cfg in suite.items()}
 
 
@@ -109,6 +132,145 @@ def render_table(rows: list[dict[str, Any]], seeds: list[int], iters: int) -> st
     return "\n".join(lines)
 
 
+# ------------------------------------------------------------------------------------------ λ sweep
+VALID_GATE = 0.3  # SPEC §8: a MIG gain with valid fraction < 0.3 is degenerate
+
+
+def _seed_means(rows: list[dict[str, Any]], name: str) -> dict[str, float]:
+    runs = [r for r in rows if r["config"] == name]
+    return {"mig": statistics.mean(r["mig"] for r in runs), "valid": statistics.mean(r["valid"] for r in runs),
+            "mig_std": statistics.stdev(r["mig"] for r in runs) if len(runs) > 1 else 0.0,
+            "valid_std": statistics.stdev(r["valid"] for r in runs) if len(runs) > 1 else 0.0,
+            "degenerate": sum(r["valid"] < VALID_GATE for r in runs), "n": len(runs)}
+
+
+
+def best_settings(rows: list[dict[str, Any]]) -> dict[str, tuple[str, dict[str, float]] | None]:
+    """Per penalty config, its most reliable λ scale: the fewest seeds below the quality gate, then the
+    highest seed-mean MIG (``None`` for a config with no run)."""
+    out: dict[str, tuple[str, dict[str, float]] | None] = {}
+    for term in TERMS:
+        runs = [(name, _seed_means(rows, name)) for name in (sweep_name(term, s) for s in LAMBDA_SCALES)
+                if any(r["config"] == name for r in rows)]
+        out[term] = min(runs, key=lambda nm: (nm[1]["degenerate"], -nm[1]["mig"])) if runs else None
+    return out
+
+
+def pareto_front(rows: list[dict[str, Any]]) -> list[str]:
+    """Configs no other config beats on both seed-mean MIG and seed-mean valid fraction (ties kept),
+    by falling MIG."""
+    means = {name: _seed_means(rows, name) for name in dict.fromkeys(r["config"] for r in rows)}
+
+    def beats(a: dict[str, float], b: dict[str, float]) -> bool:
+        return a["mig"] >= b["mig"] and a["valid"] >= b["valid"] and (a["mig"] > b["mig"] or a["valid"] > b["valid"])
+
+    front = [n for n, m in means.items() if not any(beats(o, m) for k, o in means.items() if k != n)]
+    return sorted(front, key=lambda n: -means[n]["mig"])
+
+
+def render_lambda(rows: list[dict[str, Any]]) -> str:
+    """The λ-sweep summary: MIG and valid fraction per (config, scale), each config's best non-degenerate
+    scale, and Welch's test of the joint's best against each term's best (per-seed MIG)."""
+    from hjgan_plugin.metrics import compare_scores
+
+    lines = ["", "## λ sweep: MIG / valid fraction (mean ± std over seeds; degenerate seeds in brackets)", "",
+             "| config | " + " | ".join(f"λ ×{s:g}" for s in LAMBDA_SCALES) + " |",
+             "|---|" + "---|" * len(LAMBDA_SCALES)]
+    for term in TERMS:
+        cells = []
+        for s in LAMBDA_SCALES:
+            name = sweep_name(term, s)
+            if not any(r["config"] == name for r in rows):
+                cells.append("not run")
+                continue
+            m = _seed_means(rows, name)
+            cells.append(f"{m['mig']:.2f} ± {m['mig_std']:.2f} / {m['valid']:.2f} ± {m['valid_std']:.2f} "
+                         f"({m['degenerate']}/{m['n']})")
+        lines.append(f"| {term} | " + " | ".join(cells) + " |")
+    if any(r["config"] == "baseline" for r in rows):
+        m = _seed_means(rows, "baseline")
+        lines.append(f"| baseline (no penalty) | {m['mig']:.2f} ± {m['mig_std']:.2f} / {m['valid']:.2f} ± "
+                     f"{m['valid_std']:.2f} ({m['degenerate']}/{m['n']}) |" + " |" * (len(LAMBDA_SCALES) - 1))
+    best = best_settings(rows)
+    lines += ["", f"Most reliable scale per config: the fewest seeds below the quality gate (valid < {VALID_GATE}), "
+              "then the highest mean MIG:", ""]
+    for term, pick in best.items():
+        if pick is not None:
+            name, m = pick
+            lines.append(f"- **{term}**: {name}, MIG {m['mig']:.2f} ± {m['mig_std']:.2f}, valid {m['valid']:.2f}, "
+                         f"{m['degenerate']}/{m['n']} degenerate.")
+    front = pareto_front(rows)
+    lines += ["", "Pareto front over (mean MIG, mean valid fraction), the settings no other setting beats on both: "
+              + ", ".join(f"**{n}** ({_seed_means(rows, n)['mig']:.2f} / {_seed_means(rows, n)['valid']:.2f})"
+                          for n in front) + "."]
+    if best.get("joint") is not None:
+        joint_name = best["joint"][0]
+        lines += ["", "The joint's pick vs each term's pick (Welch's t-test on per-seed MIG; all picked on the same "
+                  "seeds):", ""]
+        for term in ("hessian", "jacobian"):
+            if best.get(term) is None:
+                continue
+            a = [r["mig"] for r in rows if r["config"] == joint_name]
+            b = [r["mig"] for r in rows if r["config"] == best[term][0]]
+            if min(len(a), len(b)) < 2:
+                lines.append(f"- vs {term}: one seed, no test.")
+                continue
+            res = compare_scores(a, b, test="welch")
+            lines.append(f"- {joint_name} vs {best[term][0]}: MIG difference {statistics.mean(a) - statistics.mean(b):+.2f}, "
+                         f"p = {res['p_value']:.2f}.")
+    return "\n".join(lines)
+
+
+def plot_lambda(rows: list[dict[str, Any]], path: Path) -> None:
+    """MIG against valid fraction per config as λ grows, and the traversal of each config's most reliable
+    scale (:func:`best_settings`; first seed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    colors = {"hessian": "#55a868", "jacobian": "#c44e52", "joint": "#4c72b0"}
+    best = best_settings(rows)
+    first_seed = min(r["seed"] for r in rows)
+    shown = ["baseline"] + [best[t][0] for t in TERMS if best.get(t) is not None]
+    fig = plt.figure(figsize=(13, 5.5))
+    grid = fig.add_gridspec(2, len(shown) + 2, width_ratios=[1] * len(shown) + [1.4, 1.4])
+    for i, name in enumerate(shown):
+        run = next((r for r in rows if r["config"] == name and r["seed"] == first_seed), None)
+        if run is None:
+            continue
+        ax = fig.add_subplot(grid[:, i])
+        ax.imshow(np.asarray(run["traversal"]), cmap="gray", vmin=0, vmax=1)
+        ax.set_title(f"{name}\nMIG {run['mig']:.2f}, valid {run['valid']:.2f}", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    ax = fig.add_subplot(grid[:, len(shown):])
+    for term in TERMS:
+        pts = [(s, _seed_means(rows, sweep_name(term, s))) for s in LAMBDA_SCALES
+               if any(r["config"] == sweep_name(term, s) for r in rows)]
+        if not pts:
+            continue
+        ax.errorbar([m["valid"] for _, m in pts], [m["mig"] for _, m in pts], xerr=[m["valid_std"] for _, m in pts],
+                    yerr=[m["mig_std"] for _, m in pts], color=colors[term], marker="o", capsize=3, label=term)
+        for s, m in pts:
+            ax.annotate(f"×{s:g}", (m["valid"], m["mig"]), textcoords="offset points", xytext=(4, 4), fontsize=8,
+                        color=colors[term])
+    if any(r["config"] == "baseline" for r in rows):
+        m = _seed_means(rows, "baseline")
+        ax.errorbar([m["valid"]], [m["mig"]], xerr=[m["valid_std"]], yerr=[m["mig_std"]], color="#777777",
+                    marker="s", capsize=3, label="baseline")
+    ax.axvline(VALID_GATE, color="k", ls=":", lw=1)
+    ax.set_xlabel(f"valid fraction (quality gate; dotted: {VALID_GATE})")
+    ax.set_ylabel("MIG")
+    ax.legend(fontsize=8)
+    ax.set_title("λ sweep: mean ± std over seeds, labels = multiple of base λ", fontsize=10)
+    fig.suptitle("Each penalty config across λ: disentanglement vs quality; traversals: each config's most "
+                 "reliable λ (fewest degenerate seeds, then MIG)",
+                 fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
 def plot(rows: list[dict[str, Any]], path: Path) -> None:
     import matplotlib
 
@@ -117,7 +279,7 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
 
     names = [n for n in CONFIGS if any(r["config"] == n for r in rows)]
     palette = ["#777777", "#4c72b0", "#55a868", "#c44e52", "#8172b2", "#ccb974", "#64b5cd"]
-    colors = dict(zip(names, palette))
+    colors = dict(zip(names, palette, strict=False))  # a subset may be shorter
     first_seed = min(r["seed"] for r in rows)
     fig = plt.figure(figsize=(12, 6.5))
     grid = fig.add_gridspec(2, max(len(names), 2), height_ratios=[1, 1.15])
@@ -182,12 +344,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--iters", type=int, default=2000)
     parser.add_argument("--vp-pairs", type=int, default=10_000)
     parser.add_argument("--suite", choices=list(SUITES), default="terms",
-                        help="terms: each term vs joint (item 2); lazy: interval/sub-batch cost (item 3)")
+                        help="terms: each term vs joint (item 2); lazy: interval/sub-batch cost (item 3); "
+                             "lambda: each penalty config at 4 multiples of its base λ")
     parser.add_argument("--configs", nargs="+", choices=list(CONFIGS), default=None,
                         help="a subset of the suite's configs")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks")
+    parser.add_argument("--from-json", type=Path, default=None,
+                        help="rewrite the suite's .md in --out from a json this script wrote, and its .png by "
+                             "retraining only the runs whose traversals the figure shows (first seed; the runs "
+                             "are deterministic, checked against the json)")
     args = parser.parse_args(argv)
+    if args.from_json is not None:
+        redraw(json.loads(args.from_json.read_text()), args)
+        return
     names = args.configs or list(SUITES[args.suite])
     jobs = [(name, seed, args.iters, args.vp_pairs) for seed in args.seeds for name in names]
     start = time.perf_counter()
@@ -203,17 +373,56 @@ def main(argv: list[str] | None = None) -> None:
             print(f"[{i}/{len(jobs)}] {row['config']:9s} seed {row['seed']}  MIG {row['mig']:.3f}  "
                   f"VP {row['vp']:.3f}  valid {row['valid']:.3f}  ({row['train_seconds']:.0f}s + "
                   f"{row['vp_seconds']:.0f}s VP)", flush=True)
-    table = render_table(rows, args.seeds, args.iters)
-    table += f"\n\nWall time {time.perf_counter() - start:.0f} s with {args.workers} workers."
+    stem = _write_md(rows, args, args.seeds, wall=time.perf_counter() - start)
+    slim = [{k: v for k, v in r.items() if k != "traversal"} for r in rows]
+    (args.out / f"{stem}.json").write_text(json.dumps(slim, indent=2) + "\n")
+    (plot_lambda if args.suite == "lambda" else plot)(rows, args.out / f"{stem}.png")
+
+
+def shown_in_figure(suite: str, rows: list[dict[str, Any]]) -> list[str]:
+    """The configs whose first-seed traversal the suite's figure shows."""
+    if suite == "lambda":
+        return ["baseline"] + [pick[0] for pick in best_settings(rows).values() if pick is not None]
+    return [n for n in CONFIGS if any(r["config"] == n for r in rows)]
+
+
+def redraw(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    """``--from-json``: the .md from ``rows``; the .png after retraining the figure's runs (first seed)."""
+    seeds = sorted({r["seed"] for r in rows})
+    stem = _write_md(rows, args, seeds, wall=None)
+    names = [n for n in shown_in_figure(args.suite, rows) if any(r["config"] == n for r in rows)]
+    jobs = [(name, seeds[0], args.iters, 0) for name in names]
+    with contextlib.ExitStack() as stack:
+        results = map(run_one, jobs)
+        if args.workers > 1:
+            results = stack.enter_context(multiprocessing.get_context("spawn").Pool(args.workers)).imap(run_one, jobs)
+        for new in results:
+            old = next(r for r in rows if r["config"] == new["config"] and r["seed"] == new["seed"])
+            if abs(new["mig"] - old["mig"]) > 1e-9 or abs(new["valid"] - old["valid"]) > 1e-9:
+                raise SystemExit(f"{new['config']} seed {new['seed']} did not reproduce the json (MIG {new['mig']:.4f} "
+                                 f"vs {old['mig']:.4f}, valid {new['valid']:.4f} vs {old['valid']:.4f}): check --iters "
+                                 "and the code version; the figure was not redrawn")
+            old["traversal"] = new["traversal"]
+    (plot_lambda if args.suite == "lambda" else plot)(rows, args.out / f"{stem}.png")
+
+
+def _write_md(rows: list[dict[str, Any]], args: argparse.Namespace, seeds: list[int], wall: float | None) -> str:
+    """Print and write the suite's table (``<stem>.md``); returns the stem. ``wall`` None: kept from the old .md."""
+    stem = OUTPUT_NAME[args.suite]
+    md = args.out / f"{stem}.md"
+    table = render_table(rows, seeds, args.iters)
+    if wall is not None:
+        table += f"\n\nWall time {wall:.0f} s with {args.workers} workers."
+    elif md.exists() and "\nWall time " in md.read_text():
+        table += "\n\nWall time " + md.read_text().split("\nWall time ", 1)[1].split("\n", 1)[0]
+    if args.suite == "lambda":
+        table = render_lambda(rows).lstrip() + "\n\n" + table
     if args.suite == "terms":
         table += "\n\n" + published_reference()
     print(table)
     args.out.mkdir(parents=True, exist_ok=True)
-    stem = OUTPUT_NAME[args.suite]
-    (args.out / f"{stem}.md").write_text(table + "\n")
-    slim = [{k: v for k, v in r.items() if k != "traversal"} for r in rows]
-    (args.out / f"{stem}.json").write_text(json.dumps(slim, indent=2) + "\n")
-    plot(rows, args.out / f"{stem}.png")
+    md.write_text(table + "\n")
+    return stem
 
 
 if __name__ == "__main__":

@@ -144,10 +144,13 @@ def ndb(train: str, generated: str, k: int, alpha: float, seed: int, as_json: bo
 @click.option("--classifier", type=click.Path(), default=None,
               help="a saved DigitClassifier state (default: train one, ~3 s, seed 0)")
 @click.option("--save-classifier", type=click.Path(), default=None, help="save the trained classifier here")
+@click.option("--confidence", type=float, default=0.9, show_default=True,
+              help="also report 'confident': the fraction of images whose 3 digits all reach this softmax "
+                   "probability (a quality gate; 0 turns it off)")
 @progress_option
 @json_option
 def digits(images: str, real: str | None, classifier: str | None, save_classifier: str | None,
-           no_progress: bool, as_json: bool) -> None:
+           confidence: float, no_progress: bool, as_json: bool) -> None:
     """Stacked-Digits modes and reverse KL over 1000 modes; FD-digits against --real (not FID)."""
     from .metrics import fd_digits, stacked_mode_stats
 
@@ -155,7 +158,7 @@ def digits(images: str, real: str | None, classifier: str | None, save_classifie
     clf = _digit_classifier(classifier, not no_progress)
     if save_classifier is not None:
         clf.save(save_classifier)
-    result = dict(_guard(stacked_mode_stats, x, clf))
+    result = dict(_guard(stacked_mode_stats, x, clf, confidence=confidence or None))
     result["classifier_test_accuracy"] = clf.accuracy("test")
     if real is not None:
         result["fd_digits"] = _guard(fd_digits, load_array(real), x, clf)

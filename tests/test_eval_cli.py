@@ -63,11 +63,18 @@ def test_digits_with_saved_classifier_and_fd(tmp_path):
     assert first.exit_code == 0, first.output
     out = json.loads(first.output[first.output.index("{"):])
     assert out["modes"] > 500 and out["classifier_test_accuracy"] > 0.95
+    assert out["confident"] > 0.8  # real held-out digits: most are classified with p >= 0.9 (default)
     second = run("digits", str(tmp_path / "fake.pt"), "--real", str(tmp_path / "real.pt"),
                  "--classifier", str(tmp_path / "clf.pt"), "--json")
     assert second.exit_code == 0, second.output
     noise = json.loads(second.output[second.output.index("{"):])
     assert noise["fd_digits"] > 10 * max(out.get("fd_digits", 0.0), 1.0)
+    assert noise["confident"] < 0.2 < out["confident"]  # uniform noise "covers" modes, but not confidently
+    off = run("digits", str(tmp_path / "fake.pt"), "--classifier", str(tmp_path / "clf.pt"), "--confidence", "0",
+              "--json")
+    assert off.exit_code == 0 and "confident" not in json.loads(off.output[off.output.index("{"):])
+    bad = run("digits", str(tmp_path / "fake.pt"), "--classifier", str(tmp_path / "clf.pt"), "--confidence", "2")
+    assert bad.exit_code == 2 and "confidence must be in (0, 1]" in bad.output
 
 
 def test_factors_mig_and_dci(tmp_path):

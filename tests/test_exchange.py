@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import math
 import io
 import warnings
 
@@ -338,6 +339,22 @@ def test_nonfinite_writes_nothing():
         warnings.simplefilter("error")
         assert ex.after_step("D", 2)
     assert ex.count == 1 and ex.skipped_nonfinite == 1
+
+
+@pytest.mark.parametrize("value,written", [(float("inf"), False), (float("-inf"), False), (1e30, True)])
+def test_finite_check_is_exact(value, written):
+    # the check reads one float64 norm per tensor: inf is caught, and a huge finite weight (whose float32
+    # norm would overflow to inf) is not mistaken for a non-finite one
+    G, D = mlp_g(), mlp_d()
+    ex = WeightExchange(G, D, every=1, strength=0.5)
+    with torch.no_grad():
+        G[2].weight[0, 0] = value
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore" if not written else "error")
+        assert ex.after_step("D", 1) is written
+    assert torch.linalg.vector_norm(G[2].weight).isinf()  # float32 norm overflows in both cases
+    assert ex.skipped_nonfinite == (0 if written else 1)
+    assert math.isfinite(ex.stats()["exchange/mean_cosine"]) == written
 
 
 def test_stats():

@@ -228,6 +228,19 @@ def test_two_processes_stay_identical_with_penalty_and_exchange(patched, dataset
     assert len(list(run.glob("network-snapshot-*.pkl"))) == 2
 
 
+def test_two_processes_stay_identical_in_w_space_on_named_layers(patched, dataset, workdir):
+    # w-space perturbations and layer capture (its early stop raises inside DDP's forward, under no_sync):
+    # upstream's misc.check_ddp_consistency must still pass at both snapshots
+    tiny = [a if a != "1" or TINY[i - 1] != "--gpus" else "2" for i, a in enumerate(TINY)]
+    run = train(patched, workdir / "runs_ddp_w_layers", dataset, "--hj=1", "--hj-space", "w",
+                "--hj-layers", "synthesis.b8,synthesis.b16", tiny=tiny)
+    options = json.loads((run / "training_options.json").read_text())["loss_kwargs"]["hj"]
+    assert options["space"] == "w" and list(options["layers"]) == ["synthesis.b8", "synthesis.b16"]
+    last = stats(run)[-1]
+    assert math.isfinite(last["Loss/G/hj_penalty"]["mean"]) and last["Loss/G/hj_hessian"]["mean"] > 0
+    assert len(list(run.glob("network-snapshot-*.pkl"))) == 2
+
+
 def test_launcher_runs_unpatched_train_py(cpu_only, dataset, workdir):
     run = train(cpu_only, workdir / "runs_launcher", dataset, "--hj=1", "--hj-space", "w", launcher=True)
     assert run.name.endswith("-hj")
