@@ -233,18 +233,19 @@ def plot_lambda(rows: list[dict[str, Any]], path: Path) -> None:
     best = best_settings(rows)
     first_seed = min(r["seed"] for r in rows)
     shown = ["baseline"] + [best[t][0] for t in TERMS if best.get(t) is not None]
-    fig = plt.figure(figsize=(13, 5.5))
-    grid = fig.add_gridspec(2, len(shown) + 2, width_ratios=[1] * len(shown) + [1.4, 1.4])
+    fig = plt.figure(figsize=(12, 9))
+    grid = fig.add_gridspec(2, len(shown), height_ratios=[1, 2.2])
     for i, name in enumerate(shown):
         run = next((r for r in rows if r["config"] == name and r["seed"] == first_seed), None)
         if run is None:
             continue
-        ax = fig.add_subplot(grid[:, i])
+        ax = fig.add_subplot(grid[0, i])
         ax.imshow(np.asarray(run["traversal"]), cmap="gray", vmin=0, vmax=1)
-        ax.set_title(f"{name}\nMIG {run['mig']:.2f}, valid {run['valid']:.2f}", fontsize=9)
+        ax.set_title(f"{name} (seed {first_seed})\nMIG {run['mig']:.2f}, valid {run['valid']:.2f}", fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
-    ax = fig.add_subplot(grid[:, len(shown):])
+        ax.set_ylabel("z1, z2, z3 swept −2…2" if i == 0 else "", fontsize=8)
+    ax = fig.add_subplot(grid[1, :])
     for term in TERMS:
         pts = [(s, _seed_means(rows, sweep_name(term, s))) for s in LAMBDA_SCALES
                if any(r["config"] == sweep_name(term, s) for r in rows)]

@@ -36,11 +36,13 @@ The sweep runs on ring and grid; digits (the costliest) runs the baseline, MSGAN
 ``blend-norm`` and the controls, unless ``--digits-sweep``. Reference rows (no training): real samples of
 each dataset and, for ring/grid, ``uniform_spray`` (points uniform over the modes' bounding box: a diffuse
 generator). Metrics are logged at checkpoints during training (2D: every run; digits: the baseline) and
-the iteration where the baseline stops improving is reported. Runs go to ``--workers`` processes with one
+the iteration where the baseline stops improving is reported; the default iterations are where a longer
+``--baseline-only`` check (``mode_collapse.baseline_plateau.json``, cited in the table) found the
+baseline's plateau. Runs go to ``--workers`` processes with one
 torch thread each; every config uses the same seeds, so a seed gives every config the same initial weights
 and data stream.
 
-    python benchmarks/mode_collapse.py                   # ~27 min on 2 cores: docs/benchmarks/mode_collapse.*
+    python benchmarks/mode_collapse.py                   # ~28 min on 2 cores: docs/benchmarks/mode_collapse.*
     python benchmarks/mode_collapse.py --from-json docs/benchmarks/mode_collapse.json   # redraw .md/.png only
     python benchmarks/mode_collapse.py --seeds 0 --iters 30 --samples 300 --digit-samples 300 \\
         --classifier-epochs 1 --workers 1 --out /tmp/x   # smoke run
@@ -677,19 +679,29 @@ def render(rows: list[dict[str, Any]], refs: list[dict[str, Any]], configs: list
         its, curves = baseline_curves(rows, d)
         if not its:
             continue
-        p = plateaus.get(d, {})
-        if p.get("iteration") is not None and p.get("iteration") == p.get("final_iteration"):
-            lines += [(f"**{d}**: **no plateau**: still improving at the last checkpoint, iteration "
-                      f"{p['iteration']} (train longer to compare at convergence)."), ""]
-        else:
-            lines += [(f"**{d}**: plateau by iteration {p.get('iteration', 'n/a')} "
-                      f"({', '.join(f'{k} {v}' for k, v in p.get('per_metric', {}).items())})."), ""]
+        lines += [plateau_line(d, plateaus.get(d, {}), (longer or {}).get("plateau", {}).get(d, {})), ""]
         lines += ["| iteration | " + " | ".join(curves) + " |", "|---|" + "---|" * len(curves)]
         for i, it in enumerate(its):
             lines.append(f"| {it} | " + " | ".join(curves[k][i] for k in curves) + " |")
         lines.append("")
         lines += _longer_plateau_lines(longer, d, settings, seeds)
     return "\n".join(lines)
+
+
+def plateau_line(dataset: str, p: dict[str, Any], longer_p: dict[str, Any]) -> str:
+    """What the run's checkpoints say about the baseline's plateau (``p``: :func:`plateau_summary`'s entry),
+    read together with a longer baseline-only check's (``longer_p``, may be empty)."""
+    at_end = p.get("iteration") is not None and p.get("iteration") == p.get("final_iteration")
+    if at_end and longer_p.get("iteration") is not None and longer_p["iteration"] <= p["final_iteration"] \
+            and longer_p["iteration"] < longer_p["final_iteration"]:
+        return (f"**{dataset}**: trained to iteration {p['final_iteration']}, where the longer check below finds the "
+                f"baseline's plateau ({longer_p['iteration']}); within this run the last checkpoint still improves on "
+                "the earlier ones, as it does when a run stops at its plateau.")
+    if at_end:
+        return (f"**{dataset}**: **no plateau**: still improving at the last checkpoint, iteration {p['iteration']} "
+                "(train longer to compare at convergence).")
+    return (f"**{dataset}**: plateau by iteration {p.get('iteration', 'n/a')} "
+            f"({', '.join(f'{k} {v}' for k, v in p.get('per_metric', {}).items())}).")
 
 
 def longer_baseline(out: Path, settings: dict[str, Any]) -> dict[str, Any] | None:

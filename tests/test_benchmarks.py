@@ -47,6 +47,20 @@ def test_disentanglement_benchmark_smoke(tmp_path):
     assert (tmp_path / "disentanglement.png").stat().st_size > 0
 
 
+def test_mode_collapse_plateau_line():
+    bench = load("mode_collapse")
+    at_end = {"iteration": 13000, "final_iteration": 13000, "per_metric": {"hq": 13000}}
+    early = {"iteration": 9000, "final_iteration": 13000, "per_metric": {"hq": 9000, "reverse_kl": 7000}}
+    assert bench.plateau_line("grid", early, {}) == "**grid**: plateau by iteration 9000 (hq 9000, reverse_kl 7000)."
+    assert "**no plateau**" in bench.plateau_line("grid", at_end, {})
+    # a longer run that stops improving by this run's last iteration settles it ...
+    settled = bench.plateau_line("grid", at_end, {"iteration": 13000, "final_iteration": 14000})
+    assert "longer check below finds the baseline's plateau (13000)" in settled
+    # ... one that plateaus later, or only at its own end, does not
+    for longer in ({"iteration": 14000, "final_iteration": 16000}, {"iteration": 13000, "final_iteration": 13000}):
+        assert "**no plateau**" in bench.plateau_line("grid", at_end, longer)
+
+
 def test_lambda_suite_smoke(tmp_path):
     bench = load("disentanglement")
     assert bench.scaled("joint", 2.0) == {"penalty": "joint", "lambda_h": 2 * bench.LAMBDA_H,
