@@ -1,74 +1,62 @@
-"""One set of option names for every integration (SPEC §7).
+"""``HJConfig``: one set of option names for every integration (docs/design.md §7).
 
-`HJConfig` holds the fields; `add_argparse_args`/`from_argparse` and `click_options`/`from_click`
-turn them into ``--hj-*`` flags so that every trainer exposes the same command line.
+The fields, flags, defaults and help texts come from the option table of :mod:`.options`; plugins add
+their own options through the ``hjgan_addoption`` hook. ``add_argparse_args``/``from_argparse`` and
+``click_options``/``from_click`` turn them into ``--hj-*`` flags, so every trainer exposes the same
+command line, plugin options included.
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
-from dataclasses import dataclass, fields
-from typing import Any, Callable, Sequence
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-PENALTIES = ("joint", "hessian", "jacobian", "none")
-DIFFERENCES = ("forward", "central")
-DIRECTIONS = ("g_to_d", "both")
-SPACES = ("z", "w")
+from .options import BUILTIN_OPTIONS, Option, format_value, parse_game, parse_layers
 
+if TYPE_CHECKING:  # pragma: no cover
+    import pluggy
 
-def parse_game(text: str | Sequence[float]) -> tuple[float, float, float]:
-    """Parse ``"v,c,k"`` (or a 3-sequence) into floats; the game itself validates the values."""
-    parts = text.split(",") if isinstance(text, str) else list(text)
-    if len(parts) != 3:
-        raise ValueError(f"--hj-game expects three numbers 'v,c,k' (e.g. '1,2,0.5'), got {text!r}")
-    try:
-        v, c, k = (float(p) for p in parts)
-    except ValueError as exc:
-        raise ValueError(f"--hj-game expects numbers 'v,c,k', got {text!r}") from exc
-    return v, c, k
+_BUILTIN = {option.field: option for option in BUILTIN_OPTIONS}
 
 
-def parse_layers(text: str | Sequence[str]) -> tuple[str, ...]:
-    """Parse ``"output"`` or ``"block1,block2"`` into a tuple of module names."""
-    items = text.split(",") if isinstance(text, str) else list(text)
-    names = tuple(s.strip() for s in items if s.strip())
-    if not names:
-        raise ValueError("--hj-layers needs at least one name ('output' for G's final output)")
-    return names
+def _default(name: str) -> Any:
+    return _BUILTIN[name].default
 
 
 @dataclass
 class HJConfig:
-    """Options shared by every integration; field -> flag ``--hj-<field with dashes>`` (SPEC §7).
+    """Options shared by every integration; field ``x_y`` ↔ flag ``--hj-x-y`` (docs/design.md §7).
 
-    ``alpha``/``beta`` left as ``None`` are solved from the Eagle-Dove ``game`` (SPEC §3).
-    Fields after ``exchange_direction`` are [ours]: they extend §7 and keep its naming rule.
+    ``alpha``/``beta`` left as ``None`` are solved from the Eagle-Dove ``game`` (docs/design.md §3).
+    ``plugin_options`` holds the options plugins declared (``msgan_weight``, ...); read any option,
+    built-in or a plugin's, with :meth:`getoption`.
     """
 
     enabled: bool = False
-    penalty: str = "joint"
-    alpha: float | None = None
-    beta: float | None = None
-    game: tuple[float, float, float] = (1.0, 2.0, 0.5)
-    lambda_h: float = 0.1
-    lambda_j: float = 1e-4
-    epsilon: float = 0.1
-    k: int = 2
-    difference: str = "forward"
-    layers: tuple[str, ...] = ("output",)
-    space: str = "z"
-    interval: int = 1
-    subbatch: float = 1.0
-    warmup: int = 0
-    exchange_every: int = 0
-    exchange_strength: float = 0.001  # mode-collapse benchmark: the least harmful η (at every=1); SPEC §7 had 1.0
-    exchange_direction: str = "g_to_d"
-    # --- [ours] extensions, same naming rule ---
-    exchange_variant: str = "blend"
-    exchange_pairing: str = "mirror"
-    unbiased: bool = True
-    reduction: str = "max"
-    seed: int = 0
+    penalty: str = _default("penalty")
+    alpha: float | None = _default("alpha")
+    beta: float | None = _default("beta")
+    game: tuple[float, float, float] = _default("game")
+    lambda_h: float = _default("lambda_h")
+    lambda_j: float = _default("lambda_j")
+    epsilon: float = _default("epsilon")
+    k: int = _default("k")
+    difference: str = _default("difference")
+    layers: tuple[str, ...] = _default("layers")
+    space: str = _default("space")
+    interval: int = _default("interval")
+    subbatch: float = _default("subbatch")
+    warmup: int = _default("warmup")
+    exchange_every: int = _default("exchange_every")
+    exchange_strength: float = _default("exchange_strength")  # η; the least harmful value in the benchmark
+    exchange_direction: str = _default("exchange_direction")
+    exchange_variant: str = _default("exchange_variant")
+    exchange_pairing: str = _default("exchange_pairing")
+    unbiased: bool = _default("unbiased")
+    reduction: str = _default("reduction")
+    seed: int = _default("seed")
+    plugin_options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if isinstance(self.game, str) or len(tuple(self.game)) != 3:
@@ -77,15 +65,14 @@ class HJConfig:
         if isinstance(self.layers, str):
             self.layers = parse_layers(self.layers)
         self.layers = tuple(self.layers)
+        self.plugin_options = dict(self.plugin_options)
         self.validate()
 
     def validate(self) -> None:
         """Raise ``ValueError`` naming the flag and the accepted values for any bad field."""
-        _choice("penalty", self.penalty, PENALTIES)
-        _choice("difference", self.difference, DIFFERENCES)
-        _choice("exchange_direction", self.exchange_direction, DIRECTIONS)
-        _choice("space", self.space, SPACES)
-        _choice("reduction", self.reduction, ("max", "mean", "sum"))
+        for option in BUILTIN_OPTIONS:
+            if option.choices is not None:
+                option.convert(getattr(self, option.field))
         if self.k < 2:
             raise ValueError(f"--hj-k must be >= 2 (the variance over directions needs two), got {self.k}")
         if not self.epsilon > 0:
@@ -105,7 +92,7 @@ class HJConfig:
                 raise ValueError(f"--hj-{name.replace('_', '-')} must be >= 0, got {getattr(self, name)}")
 
     def coefficients(self) -> tuple[float, float]:
-        """α, β of Eq. 15: given values override the Eagle-Dove game's equilibrium (SPEC §3)."""
+        """α, β of Eq. 15: given values override the Eagle-Dove game's equilibrium (docs/design.md §3)."""
         from .game import EagleDove
 
         game_alpha, game_beta = EagleDove(*self.game).coefficients()
@@ -115,43 +102,78 @@ class HJConfig:
             raise ValueError(f"--hj-alpha/--hj-beta must be >= 0, got {alpha}, {beta}")
         return alpha, beta
 
+    def getoption(self, name: str) -> Any:
+        """The value of option ``name``: a built-in field or a plugin's (``"msgan_weight"``)."""
+        if name in _BUILTIN or name == "enabled":
+            return getattr(self, name)
+        try:
+            return self.plugin_options[name]
+        except KeyError:
+            raise KeyError(f"no hjgan option {name!r} in this config; plugin options: {sorted(self.plugin_options)} "
+                           "(is the plugin that declares it installed? `hjgan plugins` lists them)") from None
+
     def replace(self, **changes: Any) -> "HJConfig":
-        return dataclasses.replace(self, **changes)
+        """A copy with ``changes``; plugin options by their field name (``msgan_weight=0.5``)."""
+        known = {f.name for f in fields(self)}
+        plugin = {key: changes.pop(key) for key in list(changes) if key not in known}
+        unknown = sorted(set(plugin) - set(self.plugin_options))
+        if unknown:
+            raise TypeError(f"unknown hjgan option(s) {unknown}; plugin options of this config: "
+                            f"{sorted(self.plugin_options)}")
+        return dataclasses.replace(self, plugin_options={**self.plugin_options, **plugin}, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain types only (lists, floats, str): safe for JSON and for checkpoints."""
-        out = dataclasses.asdict(self)
+        """Plain types only (lists, floats, str), plugin options as top-level keys: safe for JSON and
+        checkpoints, and accepted back by :meth:`from_dict`."""
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "plugin_options"}
         out["game"] = list(self.game)
         out["layers"] = list(self.layers)
+        out.update(self.plugin_options)
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "HJConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
+    def from_dict(cls, data: dict[str, Any], *, plugin_manager: "pluggy.PluginManager | None" = None) -> "HJConfig":
+        """Build from :meth:`to_dict`'s form. Keys that are not built-in fields must be options declared by
+        a plugin of ``plugin_manager`` (default: the process-wide one); missing plugin options get their
+        defaults."""
+        known = {f.name for f in fields(cls)} - {"plugin_options"}
+        builtin = {key: value for key, value in data.items() if key in known}
+        extra = {key: value for key, value in data.items() if key not in known}
+        declared = _plugin_options(plugin_manager) if extra or plugin_manager is not None else {}
+        unknown = sorted(set(extra) - set(declared))
         if unknown:
-            raise TypeError(f"unknown hjgan option(s) {unknown}; valid names: {sorted(known)}")
-        return cls(**data)
+            raise TypeError(f"unknown hjgan option(s) {unknown}; valid names: {sorted(known | set(declared))} "
+                            "(plugin options need their plugin installed: see `hjgan plugins`)")
+        values = {name: option.default for name, option in declared.items()}
+        for name, value in extra.items():
+            try:
+                values[name] = declared[name].convert(value)
+            except ValueError as exc:
+                raise ValueError(f"{declared[name].flag}: {exc}") from None
+        return cls(**builtin, plugin_options=values)
 
     # ------------------------------------------------------------------ argparse
     @staticmethod
-    def add_argparse_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        """Add every ``--hj*`` flag to an argparse parser (``--hj`` is a store-true switch)."""
+    def add_argparse_args(parser: argparse.ArgumentParser, *,
+                          plugin_manager: "pluggy.PluginManager | None" = None) -> argparse.ArgumentParser:
+        """Add ``--hj`` (a store-true switch) and every ``--hj-*`` flag, plugins' included, to a parser."""
         group = parser.add_argument_group("hjgan_plugin (Hessian-Jacobian penalty, weight exchange)")
         group.add_argument("--hj", dest="hj", action="store_true", help="enable hjgan_plugin")
-        for spec in _FLAG_SPECS:
-            group.add_argument(spec.flag, dest=spec.dest, type=spec.parse, default=None, help=spec.help)
+        for option in _all_options(plugin_manager):
+            group.add_argument(option.flag, dest=option.dest, type=_argparse_type(option), default=None,
+                               help=option.help_text)
         return parser
 
     @classmethod
-    def from_argparse(cls, namespace: argparse.Namespace) -> "HJConfig":
-        values = vars(namespace)
-        return cls._from_flag_values(bool(values.get("hj")), values)
+    def from_argparse(cls, namespace: argparse.Namespace, *,
+                      plugin_manager: "pluggy.PluginManager | None" = None) -> "HJConfig":
+        return cls._from_flag_values(vars(namespace), plugin_manager)
 
     # ------------------------------------------------------------------ click
     @staticmethod
-    def click_options(*, switch: str = "flag") -> Callable[[Callable], Callable]:
-        """Decorator adding the ``--hj-*`` options to a click command.
+    def click_options(*, switch: str = "flag",
+                      plugin_manager: "pluggy.PluginManager | None" = None) -> Callable[[Callable], Callable]:
+        """Decorator adding ``--hj`` and the ``--hj-*`` options, plugins' included, to a click command.
 
         ``switch="flag"`` gives ``--hj`` as a boolean flag; ``switch="int"`` gives ``--hj=0|1``
         (StyleGAN2-ADA's style for booleans).
@@ -159,8 +181,9 @@ class HJConfig:
         import click
 
         def decorate(func: Callable) -> Callable:
-            for spec in reversed(_FLAG_SPECS):
-                func = click.option(spec.flag, spec.dest, type=_ClickParse(spec), default=None, help=spec.help)(func)
+            for option in reversed(_all_options(plugin_manager)):
+                func = click.option(option.flag, option.dest, type=_ClickParse(option), default=None,
+                                    help=option.help_text)(func)
             if switch == "int":
                 func = click.option("--hj", "hj", type=click.IntRange(0, 1), default=0, show_default=True,
                                     help="enable hjgan_plugin (1) or not (0)")(func)
@@ -171,109 +194,80 @@ class HJConfig:
         return decorate
 
     @classmethod
-    def from_click(cls, kwargs: dict[str, Any], *, pop: bool = False) -> "HJConfig":
+    def from_click(cls, kwargs: dict[str, Any], *, pop: bool = False,
+                   plugin_manager: "pluggy.PluginManager | None" = None) -> "HJConfig":
         """Build from a click command's kwargs; ``pop=True`` removes the hj keys from ``kwargs``."""
-        keys = ["hj"] + [s.dest for s in _FLAG_SPECS]
+        keys = ["hj"] + [option.dest for option in _all_options(plugin_manager)]
         values = {key: kwargs.get(key) for key in keys}
         if pop:
             for key in keys:
                 kwargs.pop(key, None)
-        return cls._from_flag_values(bool(values.get("hj")), values)
+        return cls._from_flag_values(values, plugin_manager)
 
     @classmethod
-    def _from_flag_values(cls, enabled: bool, values: dict[str, Any]) -> "HJConfig":
-        given = {s.field: values[s.dest] for s in _FLAG_SPECS if values.get(s.dest) is not None}
-        return cls(enabled=enabled, **given)
+    def _from_flag_values(cls, values: dict[str, Any], plugin_manager: "pluggy.PluginManager | None") -> "HJConfig":
+        given = {o.field: values[o.dest] for o in _all_options(plugin_manager) if values.get(o.dest) is not None}
+        return cls.from_dict({"enabled": bool(values.get("hj")), **given}, plugin_manager=_resolve(plugin_manager))
 
     def to_flags(self) -> list[str]:
         """The command line that rebuilds this config (for logs and launchers)."""
         out = ["--hj"] if self.enabled else []
-        default = HJConfig()
-        for spec in _FLAG_SPECS:
-            value = getattr(self, spec.field)
-            if value != getattr(default, spec.field):
-                out.append(f"{spec.flag}={_format(value)}")
+        for option in BUILTIN_OPTIONS:
+            value = getattr(self, option.field)
+            if value != option.default:
+                out.append(f"{option.flag}={format_value(value)}")
+        for name, value in self.plugin_options.items():
+            out.append(f"--hj-{name.replace('_', '-')}={format_value(value)}")
         return out
 
 
-def _choice(name: str, value: str, allowed: Sequence[str]) -> None:
-    if value not in allowed:
-        raise ValueError(f"--hj-{name.replace('_', '-')} must be one of {list(allowed)}, got {value!r}")
+def _resolve(plugin_manager: "pluggy.PluginManager | None") -> "pluggy.PluginManager":
+    from .plugin_manager import get_plugin_manager
+
+    return plugin_manager if plugin_manager is not None else get_plugin_manager()
 
 
-def _format(value: Any) -> str:
-    if isinstance(value, (tuple, list)):
-        return ",".join(_format(v) for v in value)
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    return str(value)
+def _plugin_options(plugin_manager: "pluggy.PluginManager | None") -> dict[str, Option]:
+    from .plugin_manager import plugin_options
+
+    return {option.field: option for option in plugin_options(_resolve(plugin_manager))}
 
 
-def _parse_bool(text: str) -> bool:
-    lowered = str(text).strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(f"expected a boolean (1/0, true/false), got {text!r}")
+def _all_options(plugin_manager: "pluggy.PluginManager | None") -> list[Option]:
+    return [*BUILTIN_OPTIONS, *_plugin_options(plugin_manager).values()]
 
 
-@dataclass(frozen=True)
-class _FlagSpec:
-    field: str
-    parse: Callable[[str], Any]
-    help: str
+def _argparse_type(option: Option) -> Callable[[str], Any]:
+    def convert(text: str) -> Any:
+        try:
+            return option.convert(text)
+        except ValueError as exc:  # argparse shows ArgumentTypeError's message as it is
+            raise argparse.ArgumentTypeError(str(exc)) from None
 
-    @property
-    def flag(self) -> str:
-        return "--hj-" + self.field.replace("_", "-")
-
-    @property
-    def dest(self) -> str:
-        return "hj_" + self.field
+    convert.__name__ = option.field
+    return convert
 
 
 class _ClickParse:
     """click ParamType built lazily (click is imported only when click options are used)."""
 
-    def __new__(cls, spec: _FlagSpec):  # type: ignore[misc]
+    def __new__(cls, option: Option):  # type: ignore[misc]
         import click
 
         class _T(click.ParamType):
-            name = spec.field
+            name = option.field
 
             def convert(self, value, param, ctx):  # noqa: D401 - click API
                 if value is None or not isinstance(value, str):
                     return value
                 try:
-                    return spec.parse(value)
+                    return option.convert(value)
                 except ValueError as exc:
                     self.fail(str(exc), param, ctx)
 
         return _T()
 
 
-_FLAG_SPECS: tuple[_FlagSpec, ...] = (
-    _FlagSpec("penalty", str, "joint | hessian | jacobian | none (default joint)"),
-    _FlagSpec("alpha", float, "Eq. 15 weight of the Hessian term (default: from --hj-game)"),
-    _FlagSpec("beta", float, "Eq. 15 weight of the Jacobian term (default: from --hj-game)"),
-    _FlagSpec("game", parse_game, "Eagle-Dove parameters v,c,k (default 1,2,0.5 -> alpha=beta=0.5)"),
-    _FlagSpec("lambda_h", float, "base scale of the Hessian term (default 0.1)"),
-    _FlagSpec("lambda_j", float, "base scale of the Jacobian term (default 1e-4)"),
-    _FlagSpec("epsilon", float, "finite-difference step (default 0.1)"),
-    _FlagSpec("k", int, "number of Rademacher directions, >= 2 (default 2)"),
-    _FlagSpec("difference", str, "Jacobian difference: forward | central (default forward)"),
-    _FlagSpec("layers", parse_layers, "comma-separated module names to regularize (default output)"),
-    _FlagSpec("space", str, "latent space to perturb, z | w (StyleGAN2; default z)"),
-    _FlagSpec("interval", int, "lazy regularization: penalty every N generator steps, gain N (default 1)"),
-    _FlagSpec("subbatch", float, "fraction of the batch the penalty uses (default 1.0)"),
-    _FlagSpec("warmup", int, "generator steps over which the weights ramp from 0 (default 0)"),
-    _FlagSpec("exchange_every", int, "weight exchange every N iterations, 0 = off (default 0)"),
-    _FlagSpec("exchange_strength", float, "exchange strength eta in (0, 1] (default 0.001)"),
-    _FlagSpec("exchange_direction", str, "g_to_d | both (default g_to_d)"),
-    _FlagSpec("exchange_variant", str, "blend | blend-norm | random-control | random-fixed (default blend)"),
-    _FlagSpec("exchange_pairing", str, "exchange pairing: mirror | adapter (the adapter's own pairing) (default mirror)"),
-    _FlagSpec("unbiased", _parse_bool, "unbiased variance over directions, /(k-1) (default 1)"),
-    _FlagSpec("reduction", str, "reduce over elements and batch: max | mean | sum (default max)"),
-    _FlagSpec("seed", int, "seed for the exchange's random controls (default 0)"),
-)
+def choices_of(name: str) -> Sequence[Any] | None:
+    """The accepted values of built-in option ``name`` (``None``: any)."""
+    return _BUILTIN[name].choices

@@ -29,6 +29,9 @@ def check_latent(z: Tensor) -> None:
         )
     if not z.is_floating_point():
         raise TypeError(f"z must be a floating-point tensor, got dtype {z.dtype}")
+    if z.shape[0] == 0:
+        raise ValueError(f"z is an empty batch (shape {tuple(z.shape)}): the penalty needs at least one sample. "
+                         "Skip the call for an empty batch (e.g. the last batch of a drop_last=False loader).")
 
 
 def check_hyperparameters(k: int, epsilon: float) -> None:

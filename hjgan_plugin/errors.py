@@ -5,8 +5,16 @@ class NondeterministicGeneratorError(RuntimeError):
     """G's output changed between two identical calls, so finite differences would measure noise."""
 
 
-class NonFinitePenaltyWarning(RuntimeWarning):
-    """A penalty (or an exchange) produced NaN/inf; the step's term was skipped."""
+class NonFiniteWarning(RuntimeWarning):
+    """Something came out NaN/inf and was left out, so no NaN reached the weights."""
+
+
+class NonFinitePenaltyWarning(NonFiniteWarning):
+    """A generator-loss term was NaN/inf; it was left out of that step (and reads NaN in the report)."""
+
+
+class NonFiniteExchangeWarning(NonFiniteWarning):
+    """A weight exchange would have written NaN/inf; nothing was written at that exchange."""
 
 
 class LowPrecisionWarning(UserWarning):

@@ -20,7 +20,7 @@ from typing import Any, Callable, Union
 import torch
 from torch import Tensor
 
-from .config import DIFFERENCES
+from .options import DIFFERENCES
 from .errors import LowPrecisionWarning
 from .directions import check_hyperparameters, check_latent, make_directions
 from .layers import find_module

@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 from torch import Tensor, nn
 
-OUTPUT = "output"
+from .options import OUTPUT  # noqa: E402,F401  (the layer name that means G's output)
 
 
 class _StopForward(Exception):

@@ -1,9 +1,9 @@
-"""Pure schedule functions of the generator step (SPEC §2, §7)."""
+"""Pure schedule functions of the generator step (docs/design.md §2)."""
 from __future__ import annotations
 
 
 def warmup_ramp(step: int, warmup: int) -> float:
-    """SPEC §2 warm-up: ``λ_t = λ·min(1, t/T)``; returns ``min(1, t/T)`` for the step being taken.
+    """Warm-up (docs/design.md §2): ``λ_t = λ·min(1, t/T)``; returns ``min(1, t/T)`` for the step being taken.
 
     ``step`` is the 0-based index of the generator step (t = step + 1), so the first step already
     carries weight 1/T and step T-1 reaches full weight. ``warmup=0`` disables the ramp.
@@ -35,3 +35,11 @@ def probe_due(calls: int) -> bool:
 def subbatch_size(n: int, fraction: float) -> int:
     """Samples the penalty uses out of a batch of ``n`` (``--hj-subbatch``), at least one."""
     return max(1, min(n, int(round(n * fraction))))
+
+
+def effective_weights(alpha: float, beta: float, lambda_h: float, lambda_j: float, *, ramp: float = 1.0,
+                      gain: int = 1) -> tuple[float, float]:
+    """Eq. 15's weights of ``L_H`` and ``L_J`` for one generator step: ``(α·λ_H, β·λ_J)`` times the
+    warm-up ramp and the lazy-regularization gain."""
+    scale = ramp * gain
+    return alpha * lambda_h * scale, beta * lambda_j * scale  # Eq. 15

@@ -1,16 +1,18 @@
-"""``attach()``: the plugin in any hand-written PyTorch training loop (SPEC §6).
+"""``attach()``: the plugin in any hand-written PyTorch training loop (docs/design.md §6).
 
     session = attach(G, D, optimizer_G=opt_g, optimizer_D=opt_d, penalty="joint", lambda_h=0.1)
     ...
     loss_G = adversarial_loss + session.generator_penalty(z, G_z=fake)
     loss_G.backward(); opt_g.step()     # step counting and the weight exchange run from step hooks
 
-The session is thin state around the pure pieces: step counters, the schedule of SPEC §2
-(warm-up, lazy interval), α and β, the exchange, and ``state_dict``/``load_state_dict`` for resume.
-The work itself is done by plugins through the hooks of :mod:`hjgan_plugin.hookspecs`.
+The session is thin state around the pure pieces: step counters, the schedule (warm-up, lazy interval;
+docs/design.md §2), α and β, the built-in penalty (:mod:`.regularizer`) and the weight exchange
+(:mod:`.exchange`), and ``state_dict``/``load_state_dict`` for resume. Plugins add terms, rules and
+logging through the hooks of :mod:`hjgan_plugin.hookspecs`, with a :class:`~.context.PluginContext`.
 """
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any, Callable, Sequence
 
@@ -20,11 +22,15 @@ from torch import Tensor, nn
 
 from .adapters import Adapter
 from .config import HJConfig
+from .context import PluginContext
 from .errors import NonFinitePenaltyWarning
+from .directions import check_latent
+from .exchange import BUILTIN_RULES, WeightExchange
 from .layers import OUTPUT, capture
 from .plugin_manager import adapters as registered_adapters
 from .plugin_manager import exchange_rules, get_plugin_manager
-from .schedule import lazy_gain, probe_due, warmup_ramp
+from .regularizer import regularizer_term
+from .schedule import effective_weights, lazy_gain, probe_due, warmup_ramp
 
 STATE_FORMAT = "hjgan_plugin.session/1"
 ROLES = ("G", "D")
@@ -36,7 +42,12 @@ def _distributed() -> bool:
 
 
 class Session:
-    """State of the plugin attached to one G/D pair. Create it with :func:`attach`."""
+    """State of the plugin attached to one G/D pair. Create it with :func:`attach`.
+
+    The session owns both built-in steps: the Eq. 15 penalty (in :meth:`generator_penalty`) and the weight
+    exchange (in :meth:`step`). Plugins add to them through the hooks and see the session only through
+    :attr:`context`.
+    """
 
     def __init__(self, generator: Callable, discriminator: nn.Module | None, config: HJConfig, *,
                  optimizer_G: torch.optim.Optimizer | None = None,
@@ -45,11 +56,12 @@ class Session:
                  pairs: Sequence[tuple] | Callable | None = None, manual_steps: bool = False):
         self.generator, self.discriminator = generator, discriminator
         self.config, self.adapter, self.pm = config, adapter, plugin_manager
+        self.context = PluginContext(self)
         self.alpha, self.beta = config.coefficients()
         self.steps = {role: 0 for role in ROLES}
         self.penalty_calls = 0
         self.skipped_nonfinite = 0
-        self._last: dict[str, Any] = {}
+        self._scalars: dict[str, Any] = {}  # the last penalty step's terms (NaN where a term was skipped)
         layers = config.layers if config.layers != (OUTPUT,) or adapter.layers is None else adapter.layers
         self.regularizes_output = tuple(layers) == (OUTPUT,)
         base = adapter.generator_fn(generator)
@@ -69,31 +81,18 @@ class Session:
                          for role, opt in (("G", optimizer_G), ("D", optimizer_D)) if opt is not None]
 
     # ------------------------------------------------------------------ construction
-    def _build_exchange(self, pairs: Sequence[tuple] | Callable | None):
-        from .exchange import WeightExchange, register_rule
-
+    def _build_exchange(self, pairs: Sequence[tuple] | Callable | None) -> WeightExchange:
         if self.discriminator is None:
             raise ValueError("the weight exchange needs the discriminator: attach(G, D, ...)")
-        for name, rule in exchange_rules(self.pm).items():
-            register_rule(name, rule)
-        pairing: Any = pairs
-        if pairing is None:
-            if self.config.exchange_pairing == "adapter":
-                if self.adapter.pair_parameters is None:
-                    raise ValueError(f"adapter {self.adapter.name!r} defines no pairing; use --hj-exchange-pairing=mirror")
-                pairing = self.adapter.pair_parameters
-            elif self.config.exchange_pairing == "mirror":
-                pairing = "mirror"
-            else:
-                raise ValueError(f"--hj-exchange-pairing must be 'mirror' or 'adapter', got {self.config.exchange_pairing!r}")
-        generator = self.generator
-        if not isinstance(generator, nn.Module):
+        if not isinstance(self.generator, nn.Module):
             raise ValueError("the weight exchange needs G as an nn.Module to pair its parameters")
-        cfg = self.config
-        return WeightExchange(generator, self.discriminator, every=cfg.exchange_every,
-                              strength=cfg.exchange_strength, direction=cfg.exchange_direction,
-                              variant=cfg.exchange_variant, alpha=self.alpha, beta=self.beta,
-                              pairing=pairing, seed=cfg.seed, broadcast=_distributed())
+        pairing: Any = pairs
+        if pairing is None and self.config.exchange_pairing == "adapter":
+            if self.adapter.pair_parameters is None:
+                raise ValueError(f"adapter {self.adapter.name!r} defines no pairing; use --hj-exchange-pairing=mirror")
+            pairing = self.adapter.pair_parameters
+        return WeightExchange.from_config(self.generator, self.discriminator, self.config, pairing=pairing,
+                                          broadcast=_distributed(), rules=exchange_rules(self.pm) or BUILTIN_RULES)
 
     def _hook(self, role: str) -> Callable:
         def after_step(_optimizer: torch.optim.Optimizer, _args: Any, _kwargs: Any) -> None:
@@ -107,55 +106,68 @@ class Session:
         return lazy_gain(self.steps["G"], self.config.interval)
 
     def ramp(self) -> float:
-        """Warm-up factor of the step being taken (SPEC §2)."""
+        """Warm-up factor of the step being taken (docs/design.md §2)."""
         return warmup_ramp(self.steps["G"], self.config.warmup)
 
     def determinism_check(self) -> str:
-        """``check_determinism`` for this penalty call: re-probe on calls 0, 10, 100, ..."""
+        """``check_determinism`` for this penalty call: re-probe on calls 0, 1, 10, 100, ..."""
         return "always" if probe_due(self.penalty_calls) else "once"
 
     @property
     def weights(self) -> tuple[float, float]:
         """Current effective weights (α·λ_H, β·λ_J) with the warm-up ramp, without the lazy gain."""
-        r = self.ramp()
-        return self.alpha * self.config.lambda_h * r, self.beta * self.config.lambda_j * r
+        return effective_weights(self.alpha, self.beta, self.config.lambda_h, self.config.lambda_j, ramp=self.ramp())
 
     # ------------------------------------------------------------------ the two entry points
     def generator_penalty(self, z: Tensor, *G_args: Any, G_z: Any = None, **G_kwargs: Any) -> Tensor:
-        """Sum of the generator-loss terms of every plugin for this step (Eq. 15's ``α·L_H + β·L_J``).
+        """Eq. 15's ``α·λ_H·L_H + β·λ_J·L_J`` for this step, plus every plugin's generator-loss term.
 
         Call it in the generator step with the latents G is evaluated on and G's other inputs; add the
         result to the adversarial loss. Pass ``G_z=G(z)`` from the adversarial pass to save a forward
-        (when the output is what is regularized). Returns a scalar tensor; 0 on steps the schedule
-        skips, and without any term that came out NaN/inf (warned, counted in ``skipped_nonfinite``).
+        (when the output is what is regularized). Returns a scalar tensor: 0 on steps the schedule
+        skips, and without any term that came out NaN/inf (warned, counted in ``skipped_nonfinite``,
+        and reported as NaN).
         """
-        results = self.pm.hook.hjgan_generator_loss_terms(session=self, z=z, G_args=G_args,
-                                                          G_kwargs=G_kwargs, G_z=G_z)
-        total = torch.zeros((), device=z.device, dtype=torch.float32)
+        check_latent(z)
         terms: dict[str, Tensor] = {}
-        for batch in results:
+        previous, self._scalars = self._scalars, {}  # this step's scalars; record() from hooks lands here
+        gain, ramp = self.lazy_gain(), self.ramp()
+        check = self.determinism_check()
+        if self.config.penalty != "none" and gain > 0 and ramp > 0.0:
+            weights = effective_weights(self.alpha, self.beta, self.config.lambda_h, self.config.lambda_j,
+                                        ramp=ramp, gain=gain)
+            terms["hj_penalty"], parts = regularizer_term(
+                self.penalty_generator, z, self.config, weights=weights, G_args=G_args, G_kwargs=G_kwargs,
+                G_z=G_z, regularizes_output=self.regularizes_output, check_determinism=check)
+            self.record(**parts)
+        for batch in self.pm.hook.hjgan_generator_loss_terms(context=self.context, z=z, G_args=G_args,
+                                                              G_kwargs=G_kwargs, G_z=G_z):
             for name, term in (batch or {}).items():
                 if name in terms:
-                    raise ValueError(f"two plugins return a generator-loss term named {name!r}")
+                    raise ValueError(f"two generator-loss terms are named {name!r} (a plugin's and another's); "
+                                     "rename one")
                 terms[name] = term
-        if terms:
-            self.penalty_calls += 1
+        total = torch.zeros((), device=z.device, dtype=torch.float32)
+        if not terms:  # a step the schedule skips: the last penalty step's values stay
+            self._scalars = {**previous, **self._scalars}
+            return total
+        self.penalty_calls += 1
         for name, term in terms.items():
             if self._all_finite(term):
                 total = total + term
-                self.record(**{name: term})
+                self._scalars[name] = term.detach()
             else:
                 self.skipped_nonfinite += 1
+                self._scalars[name] = math.nan  # skipped: reads as skipped, not as the previous step's value
                 warnings.warn(
                     f"generator-loss term {name!r} is not finite at generator step {self.steps['G']}; it is "
                     "left out of this step (no NaN reaches the weights). Lower --hj-epsilon/--hj-lambda-* or "
                     "check G for overflow.", NonFinitePenaltyWarning, stacklevel=2)
-        if terms:
-            self._report()
+        self._report()
         return total
 
     def step(self, role: str) -> None:
-        """Count an optimizer step of ``role`` ("G" or "D") and run the after-step hooks.
+        """Count an optimizer step of ``role`` ("G" or "D"), run the weight exchange and the after-step hooks.
 
         Called automatically from the optimizers' step post-hooks; call it yourself only for an
         optimizer you did not pass to :func:`attach`.
@@ -163,19 +175,27 @@ class Session:
         if role not in ROLES:
             raise ValueError(f"role must be 'G' or 'D', got {role!r}")
         self.steps[role] += 1
-        self.pm.hook.hjgan_after_optimizer_step(session=self, role=role, step=self.steps[role])
+        exchanged = False
+        if self.exchange is not None:
+            before = self.exchange.count + self.exchange.skipped_nonfinite
+            self.exchange.after_step(role, self.steps[role])
+            exchanged = self.exchange.count + self.exchange.skipped_nonfinite != before  # written or skipped
+        self.pm.hook.hjgan_after_optimizer_step(context=self.context, role=role, step=self.steps[role])
+        if exchanged:
+            self._report()
 
     # ------------------------------------------------------------------ reporting
     def record(self, **values: Any) -> None:
-        """Store scalars of this step (tensors are kept detached and read lazily)."""
+        """Add scalars to this step's report (tensors are kept detached and read lazily)."""
         for key, value in values.items():
-            self._last[key] = value.detach() if isinstance(value, Tensor) else value
+            self._scalars[key] = value.detach() if isinstance(value, Tensor) else value
 
     @property
     def last(self) -> dict[str, float]:
-        """Scalars of the last penalty step: ``hj_hessian``, ``hj_jacobian`` (unweighted), the
-        weighted terms, ``hj_alpha``, ``hj_beta``, ``hj_ramp``, and the exchange's counters."""
-        out = {key: float(value) for key, value in self._last.items()}
+        """Scalars of the last penalty step (``hj_hessian``, ``hj_jacobian`` unweighted, ``hj_penalty`` and
+        plugin terms weighted; NaN for a term skipped as non-finite), ``hj_alpha``, ``hj_beta``, ``hj_ramp``,
+        ``hj_skipped_nonfinite``, and the exchange's ``exchange/*`` after its last exchange."""
+        out = {key: float(value) for key, value in self._scalars.items()}
         out.update(hj_alpha=self.alpha, hj_beta=self.beta, hj_ramp=self.ramp(),
                    hj_skipped_nonfinite=float(self.skipped_nonfinite))
         if self.exchange is not None:
@@ -190,7 +210,7 @@ class Session:
         if self.adapter.report is not None:
             self.adapter.report(scalars, self.steps["G"])
         if listeners:
-            self.pm.hook.hjgan_report(session=self, scalars=scalars, step=self.steps["G"])
+            self.pm.hook.hjgan_report(context=self.context, scalars=scalars, step=self.steps["G"])
 
     @staticmethod
     def _all_finite(term: Tensor) -> bool:
@@ -201,7 +221,8 @@ class Session:
 
     # ------------------------------------------------------------------ checkpoints
     def state_dict(self) -> dict[str, Any]:
-        """Plain types and tensors only: loads with ``torch.load(weights_only=True)`` without the plugin."""
+        """Plain types and tensors only: loads with ``torch.load(weights_only=True)`` without the plugin.
+        ``config`` holds every option, plugins' included."""
         return {
             "format": STATE_FORMAT,
             "steps": dict(self.steps),
@@ -215,6 +236,10 @@ class Session:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Resume counters and exchange state; the current config (flags of this run) stays in force."""
+        if not isinstance(state, dict):
+            raise TypeError(f"session.load_state_dict expects the dict session.state_dict() returned, got "
+                            f"{type(state).__name__} (a checkpoint saved without the plugin has no session state: "
+                            "skip the call)")
         if state.get("format") != STATE_FORMAT:
             raise ValueError(f"not an hjgan_plugin session state (format {state.get('format')!r}, "
                              f"expected {STATE_FORMAT!r})")
@@ -266,15 +291,16 @@ def attach(generator: Callable, discriminator: nn.Module | None = None, *,
     :param pairs: explicit exchange pairs ``[(g_param, d_param), ...]`` or a ``(G, D) -> pairs`` function.
     :param manual_steps: the caller calls ``session.step(role)`` itself after each optimizer step (an
         integration whose optimizers are built after the session); no optimizer needed for the exchange.
-    :param fields: any :class:`HJConfig` field of SPEC §7 (``penalty="joint"``, ``lambda_h=0.1``, ...).
+    :param fields: any option (docs/design.md §7): ``penalty="joint"``, ``lambda_h=0.1``, ..., and the
+        options plugins declare (``msgan_weight=0.5`` with the MSGAN example plugin).
     """
     if "enabled" in fields:
         raise TypeError("attach() enables the plugin by being called; 'enabled' is the command line's switch")
+    pm = plugin_manager or get_plugin_manager()
     base = config.to_dict() if config is not None else {}
     base.update(fields)
     base["enabled"] = True
-    cfg = HJConfig.from_dict(base)
-    pm = plugin_manager or get_plugin_manager()
+    cfg = HJConfig.from_dict(base, plugin_manager=pm)
     return Session(generator, discriminator, cfg, optimizer_G=optimizer_G, optimizer_D=optimizer_D,
                    adapter=_select_adapter(adapter, generator, pm), plugin_manager=pm, pairs=pairs,
                    manual_steps=manual_steps)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Create .venv and install hjgan_plugin with its test/demo extras. Idempotent: reinstalls when
-# pyproject.toml changed since the last install (new dependencies reach existing venvs too).
+# Create .venv and install hjgan_plugin with its test/demo extras, every host integration under
+# integrations/ (each is a distribution of its own, found through the `hjgan` entry points) with what its
+# trainer imports, and the example plugin examples/hjgan-msgan (its term is off until --hj-msgan-weight).
+# Idempotent: reinstalls when a pyproject.toml changed since the last install.
 # CPU machines: torch is pinned to 2.13.0 (the CPU build); an unpinned torch would pull a multi-GB
 # CUDA build. On a GPU cluster, install your own torch first and set HJGAN_TORCH=skip.
 set -euo pipefail
@@ -13,9 +15,14 @@ if ! .venv/bin/python -c "import torch" 2>/dev/null; then
   fi
 fi
 stamp=.venv/.hjgan-pyproject.sha256
-want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+want=$(cat pyproject.toml integrations/*/pyproject.toml examples/hjgan-msgan/pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] \
    || ! .venv/bin/python -c "import importlib.metadata as m; m.distribution('hjgan_plugin')" 2>/dev/null; then
-  .venv/bin/pip install -q -e ".[test]"
+  args=(-e ".[test]")
+  for dir in integrations/*/; do
+    extra=$(grep -q '^train = ' "$dir/pyproject.toml" && echo "[train]" || true)
+    args+=(-e "${dir%/}$extra")
+  done
+  .venv/bin/pip install -q "${args[@]}" -e examples/hjgan-msgan
   echo "$want" > "$stamp"
 fi

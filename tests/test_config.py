@@ -1,4 +1,5 @@
-"""One set of option names (SPEC §7): dataclass, argparse and click give the same config."""
+"""One set of option names (docs/design.md §7): dataclass, argparse and click give the same config,
+plugin options included."""
 from __future__ import annotations
 
 import argparse
@@ -21,7 +22,7 @@ EXPECTED = HJConfig(enabled=True, penalty="hessian", alpha=0.2, game=(1, 3, 0.25
                     exchange_variant="random-fixed", unbiased=False)
 
 
-def test_defaults_are_spec_section_7():
+def test_defaults_are_the_documented_ones():
     c = HJConfig()
     assert (c.enabled, c.penalty, c.alpha, c.beta, c.game) == (False, "joint", None, None, (1.0, 2.0, 0.5))
     assert (c.lambda_h, c.lambda_j, c.epsilon, c.k, c.difference) == (0.1, 1e-4, 0.1, 2, "forward")
@@ -61,7 +62,7 @@ def test_click_rejects_bad_game_with_message():
         HJConfig.from_click(kwargs)
 
     result = CliRunner().invoke(train, ["--hj-game", "1,2"])
-    assert result.exit_code == 2 and "three numbers 'v,c,k'" in result.output
+    assert result.exit_code == 2 and "three numbers 'v,c,s'" in result.output
 
 
 def test_to_flags_round_trips_through_argparse():

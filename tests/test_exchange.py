@@ -11,9 +11,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from hjgan_plugin.errors import NonFinitePenaltyWarning
+from hjgan_plugin.errors import NonFiniteExchangeWarning, NonFinitePenaltyWarning, NonFiniteWarning
 from hjgan_plugin.exchange import (
-    EXCHANGE_RULES,
+    BUILTIN_RULES,
     ParamPair,
     WeightExchange,
     adjoint,
@@ -24,7 +24,7 @@ from hjgan_plugin.exchange import (
     mirror_pairs,
     random_control,
     random_fixed,
-    register_rule,
+    make_rule,
     resolve_pairs,
 )
 
@@ -199,25 +199,25 @@ def test_blend_hand_numbers_and_no_inplace():
     d = torch.tensor([1.0, -2.0, 4.0])
     g = torch.tensor([3.0, 0.0, -4.0])
     d0, g0 = d.clone(), g.clone()
-    # alpha=1, beta=3, eta=0.5: 0.5*d + 0.5*(d + 3g)/4 = 0.625 d + 0.375 g
-    out = blend(d, g, alpha=1.0, beta=3.0, eta=0.5, noise=None)
+    # alpha=1, beta=3, strength=0.5: 0.5*d + 0.5*(d + 3g)/4 = 0.625 d + 0.375 g
+    out = blend(d, g, alpha=1.0, beta=3.0, strength=0.5, noise=None)
     torch.testing.assert_close(out, torch.tensor([1.75, -1.25, 1.0]))
-    torch.testing.assert_close(blend(d, g, alpha=0.0, beta=1.0, eta=1.0), g)
+    torch.testing.assert_close(blend(d, g, alpha=0.0, beta=1.0, strength=1.0), g)
     assert torch.equal(d, d0) and torch.equal(g, g0)
-    for bad in (dict(alpha=0.0, beta=0.0, eta=0.5), dict(alpha=-1.0, beta=2.0, eta=0.5)):
+    for bad in (dict(alpha=0.0, beta=0.0, strength=0.5), dict(alpha=-1.0, beta=2.0, strength=0.5)):
         with pytest.raises(ValueError, match="alpha \\+ beta > 0"):
             blend(d, g, **bad)
     for eta in (0.0, 1.5):
         with pytest.raises(ValueError, match=r"eta.*\(0, 1\]"):
-            blend(d, g, alpha=0.5, beta=0.5, eta=eta)
+            blend(d, g, alpha=0.5, beta=0.5, strength=eta)
 
 
 def test_blend_norm_keeps_norm_and_g_direction():
     torch.manual_seed(6)
     d, g = torch.randn(7, 5), 10 * torch.randn(7, 5)
-    out = blend_norm(d, g, alpha=0.5, beta=0.5, eta=0.7)
+    out = blend_norm(d, g, alpha=0.5, beta=0.5, strength=0.7)
     torch.testing.assert_close(torch.linalg.vector_norm(out), torch.linalg.vector_norm(d))
-    plain = blend(d, g, alpha=0.5, beta=0.5, eta=0.7)
+    plain = blend(d, g, alpha=0.5, beta=0.5, strength=0.7)
     torch.testing.assert_close(F.cosine_similarity(out.flatten(), plain.flatten(), dim=0), torch.tensor(1.0))
     assert not torch.allclose(out, plain)
 
@@ -226,33 +226,34 @@ def test_random_rules_need_noise_and_use_its_direction():
     d, g = torch.zeros(4), torch.tensor([0.0, 3.0, 0.0, 4.0])
     noise = torch.tensor([1.0, 1.0, 1.0, 1.0])
     for rule in (random_control, random_fixed):
-        out = rule(d, g, alpha=0.0, beta=1.0, eta=1.0, noise=noise)
+        out = rule(d, g, alpha=0.0, beta=1.0, strength=1.0, noise=noise)
         torch.testing.assert_close(out, torch.full((4,), 2.5))  # direction of noise, norm of g (5)
         with pytest.raises(ValueError, match="needs a noise tensor"):
-            rule(d, g, alpha=0.0, beta=1.0, eta=1.0, noise=None)
+            rule(d, g, alpha=0.0, beta=1.0, strength=1.0, noise=None)
 
 
 def test_registry():
-    assert set(EXCHANGE_RULES) >= {"blend", "blend-norm", "random-control", "random-fixed"}
+    assert set(BUILTIN_RULES) == {"blend", "blend-norm", "random-control", "random-fixed"}
+    with pytest.raises(TypeError):
+        BUILTIN_RULES["mine"] = blend  # read-only: plugins add rules per plugin manager
     assert get_rule("random-fixed").noise == "fixed" and get_rule("random-control").noise == "fresh"
     with pytest.raises(ValueError, match=r"valid names: \['blend', 'blend-norm'"):
         get_rule("blnd")
 
-    def halfway(target, source, *, alpha, beta, eta, noise=None):
+    def halfway(target, source, *, alpha, beta, strength, noise=None):
         return 0.5 * (target + source)
 
-    try:
-        register_rule("test-halfway", halfway)
-        register_rule("test-halfway", halfway)  # same function again: no-op
-        with pytest.raises(ValueError, match="already registered"):
-            register_rule("test-halfway", blend)
-        G, D = mlp_g(), mlp_d()
-        g4, d0 = G[4].weight.detach().clone(), D[0].weight.detach().clone()
-        ex = WeightExchange(G, D, every=1, variant="test-halfway")
-        assert ex.after_step("D", 1)
-        torch.testing.assert_close(D[0].weight, 0.5 * (d0 + g4.t()))
-    finally:
-        EXCHANGE_RULES.pop("test-halfway", None)
+    rule = make_rule("test-halfway", halfway)
+    assert make_rule("test-halfway", rule) is rule  # the same rule again: unchanged
+    with pytest.raises(ValueError, match="noise must be one of"):
+        make_rule("test-halfway", halfway, noise="sometimes")
+    G, D = mlp_g(), mlp_d()
+    g4, d0 = G[4].weight.detach().clone(), D[0].weight.detach().clone()
+    with pytest.raises(ValueError, match="valid names"):
+        WeightExchange(G, D, every=1, variant="test-halfway")  # not in the built-ins
+    ex = WeightExchange(G, D, every=1, variant="test-halfway", rules={**BUILTIN_RULES, "test-halfway": rule})
+    assert ex.after_step("D", 1)
+    torch.testing.assert_close(D[0].weight, 0.5 * (d0 + g4.t()))
 
 
 # ------------------------------------------------------------------------------------------ the class
@@ -328,8 +329,10 @@ def test_nonfinite_writes_nothing():
     with torch.no_grad():
         G[2].weight[0, 0] = float("nan")  # only the second pair is bad; the first must not be written either
     d_before = clone_params(D)
-    with pytest.warns(NonFinitePenaltyWarning, match="skipped.*not finite"):
+    with pytest.warns(NonFiniteExchangeWarning, match="skipped.*not finite") as caught:
         assert ex.after_step("D", 1) is False
+    assert all(issubclass(w.category, NonFiniteWarning) for w in caught)
+    assert not any(issubclass(w.category, NonFinitePenaltyWarning) for w in caught)  # an exchange, not a penalty
     for name, value in d_before.items():
         assert torch.equal(D.get_parameter(name), value)
     assert ex.skipped_nonfinite == 1 and ex.count == 0
@@ -463,7 +466,7 @@ def test_spectral_norm_discriminator_pairs_its_raw_weight():
     assert report.pairs == [ParamPair("4.weight", "0.weight_orig", "transpose"),
                             ParamPair("2.weight", "2.parametrizations.weight.original", "transpose")]
     assert "no single weight parameter" in report.skipped[0][2]
-    ex = WeightExchange(G, D, every=1, alpha=0.0, beta=1.0)
+    ex = WeightExchange(G, D, every=1, alpha=0.0, beta=1.0, strength=1.0)
     ex.after_step("D", 1)
     torch.testing.assert_close(D[2].parametrizations.weight.original, G[2].weight.t())
     torch.testing.assert_close(D[0].weight_orig, G[4].weight.t())

@@ -51,8 +51,8 @@ def test_eagle_dominates_when_cost_does_not_exceed_value(c):
 
 @pytest.mark.parametrize("kwargs,match", [
     (dict(v=0), "value v must be > 0"), (dict(v=-1), "value v must be > 0"),
-    (dict(c=0), "cost c must be > 0"), (dict(k=0), r"split k must lie in \(0, 1\)"),
-    (dict(k=1), r"split k must lie in \(0, 1\)"), (dict(k=1.5), r"split k"),
+    (dict(c=0), "cost c must be > 0"), (dict(split=0), r"split must lie in \(0, 1\)"),
+    (dict(split=1), r"split must lie in \(0, 1\)"), (dict(split=1.5), r"split must lie"),
     (dict(v=float("nan")), "must be finite"),
 ])
 def test_invalid_parameters_are_refused(kwargs, match):

@@ -1,31 +1,57 @@
-"""pyproject.toml lists packages explicitly (integrations/ and patches/ are mapped into hjgan_plugin):
-every package folder must be listed, and the patches must ship as package data."""
+"""Packaging (docs/design.md §6): hjgan_plugin and each host integration build as their own wheels.
+
+- hjgan_plugin's wheel holds every package under ``hjgan_plugin/`` (found, not listed by hand) and the
+  built-in entry points;
+- each ``integrations/<host>/`` builds a wheel of its own that ships the host's patches (its ``patches``
+  folder links to the repository's ``patches/<host checkout>/``) and declares its ``hjgan`` entry point.
+"""
 from __future__ import annotations
 
-import tomllib
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
-MAPPED = {"hjgan_plugin": "hjgan_plugin", "hjgan_plugin.integrations": "integrations",
-          "hjgan_plugin.patches": "patches"}
+INTEGRATIONS = sorted(p.parent for p in (ROOT / "integrations").glob("*/pyproject.toml"))
 
 
-def _config() -> dict:
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+def _wheel(project: Path, out: Path) -> zipfile.ZipFile:
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+                           "-w", str(out), str(project)], capture_output=True, text=True, timeout=300)
+    if done.returncode != 0 and "No module named pip" in done.stderr:
+        pytest.skip("pip is not available in this interpreter")
+    assert done.returncode == 0, done.stderr
+    (wheel,) = out.glob("*.whl")
+    return zipfile.ZipFile(wheel)
 
 
-def test_every_package_folder_is_listed():
-    config = _config()
-    assert config["package-dir"] == {k: v for k, v in MAPPED.items() if k != "hjgan_plugin"}
-    found = set()
-    for package, folder in MAPPED.items():
-        for init in (ROOT / folder).rglob("__init__.py"):
-            rel = init.parent.relative_to(ROOT / folder).parts
-            found.add(".".join((package, *rel)))
-    assert found == set(config["packages"]), f"pyproject packages vs folders: {sorted(found ^ set(config['packages']))}"
+def _entry_points(wheel: zipfile.ZipFile) -> str:
+    (name,) = [n for n in wheel.namelist() if n.endswith(".dist-info/entry_points.txt")]
+    return wheel.read(name).decode()
 
 
-def test_patches_ship_as_package_data():
-    patterns = _config()["package-data"]["hjgan_plugin.patches"]
-    files = [p.relative_to(ROOT / "patches") for p in (ROOT / "patches").rglob("*") if p.suffix in (".patch", ".json")]
-    assert files and all(any(p.match(pattern) for pattern in patterns) for p in files)
+def test_core_wheel_holds_every_package_and_the_builtin_entry_points(tmp_path):
+    wheel = _wheel(ROOT, tmp_path)
+    names = set(wheel.namelist())
+    packages = {str(init.parent.relative_to(ROOT)) for init in (ROOT / "hjgan_plugin").rglob("__init__.py")}
+    missing = sorted(p for p in packages if f"{p}/__init__.py" not in names)
+    assert not missing, f"packages left out of the wheel: {missing}"
+    assert not any(n.startswith(("integrations/", "patches/", "tests/", "benchmarks/")) for n in names)
+    points = _entry_points(wheel)
+    assert "[hjgan]" in points and "generic_adapter = hjgan_plugin.plugins.generic_adapter" in points
+    assert "[console_scripts]" in points and "hjgan = hjgan_plugin.cli:main" in points
+
+
+@pytest.mark.parametrize("project", INTEGRATIONS, ids=[p.name for p in INTEGRATIONS])
+def test_integration_wheel_ships_its_patches_and_entry_point(project, tmp_path):
+    package = next(p for p in project.iterdir() if (p / "__init__.py").is_file())
+    link = package / "patches"
+    assert link.is_symlink() and link.resolve().parent == ROOT / "patches", "patches/ must link to the repo's"
+    wheel = _wheel(project, tmp_path)
+    shipped = {n.split("/patches/", 1)[1] for n in wheel.namelist() if f"{package.name}/patches/" in n}
+    expected = {p.name for p in link.resolve().iterdir() if p.suffix in (".patch", ".json")}
+    assert expected and shipped == expected
+    assert "[hjgan]" in _entry_points(wheel) and f"= {package.name}.plugin" in _entry_points(wheel)

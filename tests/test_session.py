@@ -174,7 +174,7 @@ def test_determinism_is_reprobed_on_log_spaced_calls():
 def test_given_alpha_beta_override_the_game_and_invalid_game_is_refused():
     session, *_ = setup(alpha=0.9)
     assert (session.alpha, session.beta) == (0.9, 0.5)
-    with pytest.raises(ValueError, match="split k"):
+    with pytest.raises(ValueError, match="split must lie"):
         setup(game=(1, 2, 1.0))
     with pytest.raises(TypeError, match="'enabled' is the command line's switch"):
         setup(enabled=True)

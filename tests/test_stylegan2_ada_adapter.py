@@ -25,10 +25,10 @@ from hjgan_plugin.cli import main as cli_main
 from hjgan_plugin.errors import NondeterministicGeneratorError
 from hjgan_plugin.exchange import resolve_pairs
 from hjgan_plugin.exchange.pairing import adjoint
-from hjgan_plugin.integrations.stylegan2_ada import adapter as sg_adapter
-from hjgan_plugin.integrations.stylegan2_ada import optim as sg_optim
-from hjgan_plugin.integrations.stylegan2_ada import options as sg_options
-from hjgan_plugin.integrations.stylegan2_ada import patching
+from hjgan_stylegan2_ada import adapter as sg_adapter
+from hjgan_stylegan2_ada import optim as sg_optim
+from hjgan_stylegan2_ada import options as sg_options
+from hjgan_stylegan2_ada import patching
 
 Z, W, NUM_WS, C = 4, 6, 4, 5
 
@@ -279,7 +279,7 @@ def fake_upstream(monkeypatch, reported: list | None = None):
     for name, module in {"torch_utils": torch_utils, "torch_utils.training_stats": stats,
                          "torch_utils.misc": misc, "training": training, "training.loss": loss_mod}.items():
         monkeypatch.setitem(sys.modules, name, module)
-    monkeypatch.delitem(sys.modules, "hjgan_plugin.integrations.stylegan2_ada.loss", raising=False)
+    monkeypatch.delitem(sys.modules, "hjgan_stylegan2_ada.loss", raising=False)
     yield misc
 
 
@@ -294,7 +294,7 @@ def test_scalars_go_to_training_stats_under_loss_names(monkeypatch):
 
 # ------------------------------------------------------------------------------------------ loss + optimizers
 def build_loss(monkeypatch, reported, **hj):
-    loss_module = importlib.import_module("hjgan_plugin.integrations.stylegan2_ada.loss")
+    loss_module = importlib.import_module("hjgan_stylegan2_ada.loss")
     G, D = fresh()
     loss = loss_module.HJStyleGAN2Loss("cpu", G.mapping, G.synthesis, D, hj=hj, r1_gamma=1.0)
     opt_G = sg_optim.step_hooked(G.parameters(), hj_role="G", lr=0.0, betas=[0.0, 0.99])
@@ -450,7 +450,7 @@ def test_patch_refuses_a_directory_that_is_not_the_checkout(tmp_path):
 
 
 def test_launcher_adds_options_and_wraps_setup(monkeypatch, tmp_path):
-    from hjgan_plugin.integrations.stylegan2_ada import launcher
+    from hjgan_stylegan2_ada import launcher
 
     seen = {}
     train = types.ModuleType("train")

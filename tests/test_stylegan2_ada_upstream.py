@@ -146,7 +146,7 @@ def test_patch_reverse_restores_upstream(workdir):
 
 
 def test_upstream_hashes_match_the_checkout():
-    from hjgan_plugin.integrations.stylegan2_ada.patching import version_problems
+    from hjgan_stylegan2_ada.patching import version_problems
 
     assert version_problems(UPSTREAM) == []
 
@@ -300,7 +300,7 @@ def test_penalty_on_upstream_G_equals_the_estimator_on_its_const_noise_fp32_func
 def test_pairing_on_upstream_networks(patched):
     out = run_python(patched, NETWORK, """
         from training.networks import Discriminator
-        from hjgan_plugin.integrations.stylegan2_ada import pair_parameters
+        from hjgan_stylegan2_ada import pair_parameters
         from hjgan_plugin.exchange import resolve_pairs
         D = Discriminator(c_dim=0, img_resolution=16, img_channels=3, channel_base=256, channel_max=16)
         report = resolve_pairs(G, D, pair_parameters)

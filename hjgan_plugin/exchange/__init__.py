@@ -1,7 +1,7 @@
-"""Weight exchange between generator and discriminator (SPEC §4, paper Appendix A.2) [ours: the rule].
+"""Weight exchange between generator and discriminator [ours: the rule] (docs/design.md §4; paper Appendix A.2).
 
 - :mod:`.pairing`: which G parameter feeds which D parameter, through which adjoint map;
-- :mod:`.rules`: the update rules (variants) and their registry;
+- :mod:`.rules`: the update rules (variants); plugins add rules per plugin manager;
 - :mod:`.weight_exchange`: :class:`WeightExchange`, the schedule, counters and checkpoint state.
 """
 from .pairing import (
@@ -17,21 +17,22 @@ from .pairing import (
     unwrap,
 )
 from .rules import (
-    EXCHANGE_RULES,
+    BUILTIN_RULES,
     ExchangeRule,
     blend,
     blend_norm,
     check_coefficients,
     get_rule,
+    make_rule,
     random_control,
     random_fixed,
-    register_rule,
+    tensor_norm,
 )
 from .weight_exchange import WeightExchange
 
 __all__ = [
     "ADJOINT_KINDS",
-    "EXCHANGE_RULES",
+    "BUILTIN_RULES",
     "ExchangeRule",
     "PairingReport",
     "PairingSpec",
@@ -44,10 +45,11 @@ __all__ = [
     "blend_norm",
     "check_coefficients",
     "get_rule",
+    "make_rule",
     "mirror_pairs",
     "random_control",
     "random_fixed",
-    "register_rule",
     "resolve_pairs",
+    "tensor_norm",
     "unwrap",
 ]

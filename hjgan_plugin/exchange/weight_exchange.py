@@ -9,24 +9,25 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 import torch
 from torch import nn
 
-from ..config import DIRECTIONS
-from ..errors import NonFinitePenaltyWarning
+from ..errors import NonFiniteExchangeWarning
+from ..options import BUILTIN_OPTIONS, EXCHANGE_DIRECTIONS
 from .pairing import PairingReport, PairingSpec, adjoint, adjoint_inverse, resolve_pairs, unwrap
-from .rules import check_coefficients, get_rule
+from .rules import BUILTIN_RULES, ExchangeRule, check_coefficients, get_rule, tensor_norm
 
 __all__ = ["WeightExchange"]
 
 
 def _norm(t: torch.Tensor) -> torch.Tensor:
-    """‖t‖ accumulated in float64 (float32 where the device has none: MPS)."""
-    return torch.linalg.vector_norm(t.detach(), dtype=torch.float32 if t.device.type == "mps" else torch.float64)
+    """‖t‖ accumulated in float64: no float32 square overflows there."""
+    return tensor_norm(t.detach(), torch.float64)
 
 _STATE_VERSION = 1
+_DEFAULTS = {o.field: o.default for o in BUILTIN_OPTIONS if o.field.startswith("exchange_")}
 
 
 class WeightExchange:
@@ -43,7 +44,7 @@ class WeightExchange:
     direction:
         ``"g_to_d"`` (after the D step, the paper's) or ``"both"`` (also D->G after the G step).
     variant:
-        A rule name from :data:`~hjgan_plugin.exchange.rules.EXCHANGE_RULES`.
+        A rule name in ``rules``.
     alpha, beta:
         Weights of the target and the source in the blend (from the Eagle-Dove game, SPEC §3).
     pairing:
@@ -53,15 +54,24 @@ class WeightExchange:
     broadcast:
         If ``torch.distributed`` is initialised, broadcast every exchanged tensor from rank 0 after each
         due exchange (not needed when replicas are already identical; a safety net when they might not be).
+    rules:
+        The rules ``variant`` is looked up in: the built-ins, or a session's plugin manager's
+        (:func:`hjgan_plugin.plugin_manager.exchange_rules`).
+
+    Defaults are the options' (``--hj-exchange-strength`` 0.001, ...); :meth:`from_config` builds one
+    from a config, which is how a session builds its exchange.
     """
 
-    def __init__(self, generator: nn.Module, discriminator: nn.Module, *, every: int, strength: float = 1.0,
-                 direction: str = "g_to_d", variant: str = "blend", alpha: float = 0.5, beta: float = 0.5,
-                 pairing: PairingSpec = "mirror", seed: int = 0, broadcast: bool = False) -> None:
+    def __init__(self, generator: nn.Module, discriminator: nn.Module, *, every: int,
+                 strength: float = _DEFAULTS["exchange_strength"], direction: str = _DEFAULTS["exchange_direction"],
+                 variant: str = _DEFAULTS["exchange_variant"], alpha: float = 0.5, beta: float = 0.5,
+                 pairing: PairingSpec = "mirror", seed: int = 0, broadcast: bool = False,
+                 rules: Mapping[str, ExchangeRule] = BUILTIN_RULES) -> None:
         if isinstance(every, bool) or not isinstance(every, int) or every < 0:
             raise ValueError(f"weight exchange every (--hj-exchange-every) must be an int >= 0 (0 = off), got {every!r}")
-        if direction not in DIRECTIONS:
-            raise ValueError(f"weight exchange direction (--hj-exchange-direction) must be one of {list(DIRECTIONS)}, "
+        if direction not in EXCHANGE_DIRECTIONS:
+            raise ValueError(f"weight exchange direction (--hj-exchange-direction) must be one of "
+                             f"{list(EXCHANGE_DIRECTIONS)}, "
                              f"got {direction!r}")
         check_coefficients(float(alpha), float(beta), float(strength))
         self.generator = generator
@@ -70,7 +80,7 @@ class WeightExchange:
         self.strength = float(strength)
         self.direction = direction
         self.variant = variant
-        self.rule = get_rule(variant)
+        self.rule = get_rule(variant, rules)
         self.alpha = float(alpha)
         self.beta = float(beta)
         self.seed = int(seed)
@@ -94,17 +104,18 @@ class WeightExchange:
     # ------------------------------------------------------------------------------------ construction
     @classmethod
     def from_config(cls, generator: nn.Module, discriminator: nn.Module, config: Any, *,
-                    pairing: Optional[PairingSpec] = None, broadcast: bool = False) -> "WeightExchange":
+                    pairing: Optional[PairingSpec] = None, broadcast: bool = False,
+                    rules: Mapping[str, ExchangeRule] = BUILTIN_RULES) -> "WeightExchange":
         """Build from an :class:`~hjgan_plugin.config.HJConfig` (``exchange_*`` fields, ``seed``).
 
-        ``alpha``/``beta`` left ``None`` in the config come from its Eagle-Dove ``game`` (SPEC §3);
+        ``alpha``/``beta`` left ``None`` in the config come from its Eagle-Dove ``game`` (docs/design.md §3);
         ``pairing`` overrides ``config.exchange_pairing`` (an adapter passes its pairing function here).
         """
         alpha, beta = config.coefficients()
         return cls(generator, discriminator, every=config.exchange_every, strength=config.exchange_strength,
                    direction=config.exchange_direction, variant=config.exchange_variant, alpha=alpha, beta=beta,
                    pairing=config.exchange_pairing if pairing is None else pairing, seed=config.seed,
-                   broadcast=broadcast)
+                   broadcast=broadcast, rules=rules)
 
     @property
     def enabled(self) -> bool:
@@ -159,7 +170,7 @@ class WeightExchange:
                 else:  # SPEC §4 direction "both", D->G: θ_G ← (1−η)θ_G + η(αθ_G + β·adj⁻¹(θ_D))/(α+β) [ours]
                     target, source, side, name = g, adjoint_inverse(d.detach(), pair.adjoint), "g", pair.g_name
                 source = source.to(device=target.device, dtype=target.dtype)
-                new = self.rule(target.detach(), source, alpha=self.alpha, beta=self.beta, eta=self.strength,
+                new = self.rule(target.detach(), source, alpha=self.alpha, beta=self.beta, strength=self.strength,
                                 noise=self._noise(side, name, target))
                 if new.shape != target.shape:
                     raise RuntimeError(f"exchange rule {self.variant!r} returned shape {tuple(new.shape)} for "
@@ -177,7 +188,7 @@ class WeightExchange:
                 warnings.warn(
                     f"hjgan weight exchange ({'G->D' if to_d else 'D->G'}, step {step}) skipped: the update of "
                     f"{bad} is not finite (NaN/inf in the paired G or D weights); nothing was written "
-                    f"({self.skipped_nonfinite} exchange(s) skipped so far)", NonFinitePenaltyWarning, stacklevel=3)
+                    f"({self.skipped_nonfinite} exchange(s) skipped so far)", NonFiniteExchangeWarning, stacklevel=3)
                 self._broadcast([t for t, _, _, _ in updates])
                 return False
 

@@ -1,7 +1,9 @@
 """hjgan-msgan: an example third-party plugin for hjgan_plugin.
 
-It is found through the ``hjgan`` entry-point group (see ``pyproject.toml``) and implements two hooks:
+It is found through the ``hjgan`` entry-point group (see ``pyproject.toml``) and implements three hooks:
 
+- ``hjgan_addoption``: the option ``msgan_weight`` (flag ``--hj-msgan-weight``, ``attach(msgan_weight=...)``),
+  the weight of the term; the default 0 leaves training as it is until you ask for the term.
 - ``hjgan_register_adapters``: an adapter named ``"conditional"`` for a class-conditional generator
   called as ``G(z, labels)``; select it with ``attach(G, D, adapter="conditional", ...)`` and pass the
   labels after ``z``: ``session.generator_penalty(z, labels, G_z=fake)``.
@@ -11,17 +13,15 @@ It is found through the ``hjgan`` entry-point group (see ``pyproject.toml``) and
 The batch is split into two halves ``z1, z2`` (with their labels, so each pair shares a condition when
 the labels are repeated across halves, as in the MSGAN code) and
 
-    ratio = mean|G(z1) - G(z2)| / mean|z1 - z2|,    L_ms = WEIGHT / (ratio + 1e-5)
+    ratio = mean|G(z1) - G(z2)| / mean|z1 - z2|,    L_ms = msgan_weight / (ratio + 1e-5)
 
-which, added to the generator loss, rewards G for mapping different latents to different images.
-``WEIGHT`` is read from the environment variable ``HJGAN_MSGAN_WEIGHT`` when the module is imported
-(default 1.0) and can be changed at any time with ``hjgan_msgan.WEIGHT = ...``; ``0`` switches the term
-off (the hook then returns ``None``). The term uses the adversarial pass's output ``G_z`` when the caller
-passes it (no extra forward), else one forward of G on the whole batch.
+which, added to the generator loss, rewards G for mapping different latents to different images. The
+weight is an option like the built-in ones: it is recorded in the session's config (``session.state_dict()``,
+StyleGAN2-ADA's ``training_options.json``). The term uses the adversarial pass's output ``G_z`` when the
+caller passes it (no extra forward), else one forward of G on the whole batch.
 """
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import torch
@@ -32,8 +32,7 @@ from hjgan_plugin.hookspecs import hookimpl
 
 __version__ = "0.1.0"
 
-ENV_VAR = "HJGAN_MSGAN_WEIGHT"
-WEIGHT: float = float(os.environ.get(ENV_VAR, "1.0"))
+OPTION = "msgan_weight"
 EPS = 1e-5  # as in the MSGAN reference code
 
 
@@ -69,19 +68,26 @@ def mode_seeking_loss(fake: Tensor, z: Tensor, weight: float = 1.0) -> Tensor:
 
 
 @hookimpl
+def hjgan_addoption(parser: Any) -> None:
+    group = parser.getgroup("msgan", "MSGAN mode-seeking term (hjgan-msgan example plugin)")
+    group.addoption("weight", type=float, default=0.0,
+                    help="weight of the MSGAN mode-seeking term in the generator loss; 0 = off")
+
+
+@hookimpl
 def hjgan_register_adapters() -> list[Adapter]:
     return [CONDITIONAL]
 
 
 @hookimpl
-def hjgan_generator_loss_terms(session: Any, z: Tensor, G_args: tuple, G_kwargs: dict,
+def hjgan_generator_loss_terms(context: Any, z: Tensor, G_args: tuple, G_kwargs: dict,
                                G_z: Any) -> dict[str, Tensor] | None:
-    weight = float(WEIGHT)
+    weight = float(context.getoption(OPTION))
     if weight == 0.0:
         return None
     fake = G_z
     if fake is None:
-        fake = session.adapter.generator_fn(session.generator)(z, *G_args, **G_kwargs)
+        fake = context.call_generator(z, *G_args, **G_kwargs)
     if isinstance(fake, (list, tuple)):  # multi-output G: the image is the last activation
         fake = fake[-1]
     return {"msgan": mode_seeking_loss(fake, z, weight)}

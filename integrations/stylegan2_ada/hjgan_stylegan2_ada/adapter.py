@@ -44,8 +44,8 @@ from torch import Tensor, nn
 from hjgan_plugin.adapters import Adapter
 from hjgan_plugin.exchange.pairing import ParamPair
 from hjgan_plugin.layers import unwrap
+from hjgan_plugin.options import LATENT_SPACES
 
-SPACES = ("z", "w")
 NOISE_MODES = ("const", "random", "none")
 
 # stats key -> training_stats name (stats.jsonl, tensorboard)
@@ -102,8 +102,8 @@ def call_generator(G: Any, latent: Tensor, c: Tensor | None = None, *, space: st
     ``latent`` is z (``space='z'``, shape ``[N, z_dim]``) or one w per sample (``space='w'``,
     ``[N, w_dim]``); ``c`` the labels ``[N, c_dim]`` (``None`` for an unconditional G).
     """
-    if space not in SPACES:
-        raise ValueError(f"--hj-space must be one of {list(SPACES)}, got {space!r}")
+    if space not in LATENT_SPACES:
+        raise ValueError(f"--hj-space must be one of {list(LATENT_SPACES)}, got {space!r}")
     if noise_mode not in NOISE_MODES:
         raise ValueError(f"noise_mode must be one of {list(NOISE_MODES)}, got {noise_mode!r}")
     mapping, synthesis = _parts(G)

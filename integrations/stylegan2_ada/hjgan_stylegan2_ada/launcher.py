@@ -16,7 +16,9 @@ from typing import Sequence
 import click
 
 from . import options
-from .patching import PatchError, check_version
+from hjgan_plugin.patching import PatchError
+
+from .patching import check_version
 
 PROG_NAME = "hjgan stylegan2-ada train"
 
@@ -71,3 +73,18 @@ def run(repo: str | Path, argv: Sequence[str], *, standalone_mode: bool = True):
     """Run ``train.py`` of ``repo`` with ``argv`` (its options and the hj options)."""
     command = add_hj_options(load_train_module(repo))
     return command.main(args=list(argv), prog_name=PROG_NAME, standalone_mode=standalone_mode)
+
+
+@click.group("stylegan2-ada")
+def command_group() -> None:
+    """NVlabs stylegan2-ada-pytorch without editing the checkout."""
+
+
+@command_group.command("train", context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                                                  "help_option_names": []})
+@click.option("--repo", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="the stylegan2-ada-pytorch checkout (d72cc7d)")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def train_command(repo: Path, args: Sequence[str]) -> None:
+    """Run REPO/train.py with ARGS and the --hj/--hj-* options (``... train --repo DIR --help``)."""
+    run(repo, args)

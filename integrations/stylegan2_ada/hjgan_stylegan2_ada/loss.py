@@ -26,7 +26,7 @@ from training.loss import StyleGAN2Loss  # upstream (user's checkout)
 from hjgan_plugin.config import HJConfig
 from hjgan_plugin.session import attach
 
-from .adapter import ADAPTER, StyleGAN2Networks, report_training_stats, w_latents
+from .adapter import ADAPTER, StyleGAN2Networks, w_latents
 from .optim import register_loss
 
 G_PHASES = ("Gmain", "Gboth")
@@ -56,14 +56,11 @@ class HJStyleGAN2Loss(StyleGAN2Loss):
 
     def _accumulate_penalty(self, gen_z, gen_c, gain) -> None:
         session, cfg = self.session, self.hj_config
-        calls = session.penalty_calls
         with misc.ddp_sync(self.G_mapping, False), misc.ddp_sync(self.G_synthesis, False):
             latent = gen_z if cfg.space == "z" else w_latents(self.networks, gen_z, gen_c)
             penalty = session.generator_penalty(latent, gen_c, space=cfg.space)
         if penalty.requires_grad:
             penalty.mul(gain).backward()
-        if session.penalty_calls == calls and session.exchange is not None:
-            report_training_stats(session.exchange.stats(), session.steps["G"])  # exchange alone
 
     def after_optimizer_step(self, role: str) -> None:
         """From the step-hooked optimizers: count main-phase steps (the exchange runs from here)."""

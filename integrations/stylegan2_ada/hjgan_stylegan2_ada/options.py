@@ -19,10 +19,9 @@ import click
 
 from hjgan_plugin.config import HJConfig
 
-LOSS_CLASS = "hjgan_plugin.integrations.stylegan2_ada.loss.HJStyleGAN2Loss"
-OPTIMIZER_FACTORY = "hjgan_plugin.integrations.stylegan2_ada.optim.step_hooked"
+LOSS_CLASS = "hjgan_stylegan2_ada.loss.HJStyleGAN2Loss"
+OPTIMIZER_FACTORY = "hjgan_stylegan2_ada.optim.step_hooked"
 UPSTREAM_LOSS = "training.loss.StyleGAN2Loss"
-SUPPORTED_SPACES = ("z", "w")
 
 
 def click_options() -> Callable[[Callable], Callable]:
@@ -58,8 +57,6 @@ def apply(config: HJConfig, args: dict, run_desc: str) -> str:
     """Swap the loss and optimizer classes in train.py's ``args``; return the run description."""
     if not config.enabled:
         return run_desc
-    if config.space not in SUPPORTED_SPACES:
-        raise click.UsageError(f"--hj-space must be one of {list(SUPPORTED_SPACES)}, got {config.space!r}")
     try:
         config.coefficients()
     except ValueError as exc:

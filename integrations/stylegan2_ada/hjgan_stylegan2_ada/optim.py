@@ -33,7 +33,7 @@ def active_loss() -> _StepListener:
         raise RuntimeError(
             "hjgan step-hooked optimizer: no hjgan StyleGAN2 loss was built in this process. Upstream builds "
             "the loss before the optimizers; set loss_kwargs.class_name to "
-            "'hjgan_plugin.integrations.stylegan2_ada.loss.HJStyleGAN2Loss' (train.py --hj=1 does both swaps)")
+            "'hjgan_stylegan2_ada.loss.HJStyleGAN2Loss' (train.py --hj=1 does both swaps)")
     return _active[0]
 
 

@@ -1,0 +1,40 @@
+"""The ``hjgan`` command line (console script, also ``python -m hjgan_plugin``).
+
+    hjgan game [--v 1 --c 2 --split 0.5 | --game 1,2,0.5] [--json] # Eagle-Dove matrix, equilibrium, alpha, beta
+    hjgan plugins                                                # plugins, their hooks, adapters, exchange rules
+    hjgan demo [ARGS...]                                         # the squares demo (hjgan_plugin.demo)
+    hjgan eval modes|ndb|digits|factors|quality|ppl|vp|compare   # metrics on saved samples
+    hjgan patch stylegan2-ada DIR [--cpu] [--check] [--reverse]  # apply patches/ to a host checkout
+    hjgan stylegan2-ada train --repo DIR [train.py options]      # (the StyleGAN2-ADA integration's command)
+
+One module per command group: :mod:`.game`, :mod:`.plugins`, :mod:`.demo`, :mod:`.hosts` (host trainers),
+and ``hjgan eval`` in :mod:`.eval_samples` and :mod:`.eval_quality` on the file loaders of :mod:`.loaders`.
+
+Errors in the user's input (an invalid game, a malformed ``--game``) are click usage errors: a message
+and exit status 2, no traceback.
+"""
+from __future__ import annotations
+
+import click
+
+from . import demo, eval_quality, eval_samples, game, hosts, plugins
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="hjgan_plugin", prog_name="hjgan")
+def main() -> None:
+    """hjgan_plugin: joint Hessian/Jacobian penalty and G->D weight exchange for GAN trainers."""
+
+
+@main.group("eval")
+def eval_group() -> None:
+    """Score generated samples saved as .npy/.pt files (metrics of docs/design.md §10)."""
+
+
+for _command in (*eval_samples.COMMANDS, *eval_quality.COMMANDS):
+    eval_group.add_command(_command)
+for _command in (game.game, plugins.plugins, demo.demo):
+    main.add_command(_command)
+hosts.add_host_commands(main)  # hjgan patch, and the commands of the installed host integrations
+
+__all__ = ["main", "eval_group"]
