@@ -2,8 +2,8 @@
 
 Public API::
 
-    from hjgan_plugin import hessian_penalty, jacobian_penalty, joint_penalty   # estimators (SPEC §1)
-    from hjgan_plugin import EagleDove                                          # alpha, beta (SPEC §3)
+    from hjgan_plugin import hessian_penalty, jacobian_penalty, joint_penalty   # estimators (docs/design.md §1)
+    from hjgan_plugin import EagleDove                                          # alpha, beta (docs/design.md §3)
     from hjgan_plugin import attach, HJConfig                                   # any training loop
 """
 from .config import HJConfig

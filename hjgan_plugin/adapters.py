@@ -1,4 +1,4 @@
-"""Adapters: one trainer's conventions as data plus a few small functions (SPEC §6)."""
+"""Adapters: one trainer's conventions as data plus a few small functions (docs/design.md §6)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,4 @@
-"""Rademacher directions shared by every estimator (SPEC §1)."""
+"""Rademacher directions shared by every estimator (docs/design.md §1)."""
 from __future__ import annotations
 
 import torch

@@ -1,4 +1,4 @@
-"""Hessian Penalty, orthogonal-Jacobian penalty and their joint form (SPEC §1-§2, paper Eq. 6-15).
+"""Hessian Penalty, orthogonal-Jacobian penalty and their joint form (docs/design.md §1-§2, paper Eq. 6-15).
 
 Drop-in for the reference implementations: ``hessian_penalty`` has the signature of
 ``wpeebles/hessian_penalty`` (``hessian_penalty_pytorch.hessian_penalty``) and ``jacobian_penalty``
@@ -97,7 +97,7 @@ def perturbed_outputs(G: Callable, z: Tensor, *, k: int, epsilon: float, directi
     """Run the passes an estimator needs: G(z) unless given, G(z+εv) for each direction, G(z-εv) if asked.
 
     All of them run as one batched forward when G is a per-sample function (exact), else one forward
-    per pass with the batch composition of z and BatchNorm running statistics restored (SPEC §5).
+    per pass with the batch composition of z and BatchNorm running statistics restored (docs/design.md §5).
     The batched output is only viewed, never copied, as (passes, N, ...).
     """
     check_latent(z)

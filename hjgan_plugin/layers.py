@@ -1,4 +1,4 @@
-"""Regularize named intermediate modules of an ``nn.Module`` generator (multi-layer, SPEC §1).
+"""Regularize named intermediate modules of an ``nn.Module`` generator (multi-layer, docs/design.md §1).
 
 ``capture(G, ["block1", "block2"])`` returns a callable with G's signature that returns the
 listed activations (a list, the multi-layer convention of the reference implementations). Forward

@@ -1,4 +1,4 @@
-"""The forward passes an estimator needs, and the conditions that make them valid (SPEC §1, §5).
+"""The forward passes an estimator needs, and the conditions that make them valid (docs/design.md §1, §5).
 
 Finite differences are only meaningful when G is a deterministic, per-sample function of z during
 the penalty. This module runs the (2k or k, plus one) passes — batched into one forward where that
@@ -41,7 +41,7 @@ def dropouts_in_training(module: nn.Module | None) -> list[tuple[str, nn.Module]
 
 @contextlib.contextmanager
 def preserved_running_stats(module: nn.Module | None) -> Iterator[None]:
-    """Leave BatchNorm running statistics as they were before the penalty passes (SPEC §5)."""
+    """Leave BatchNorm running statistics as they were before the penalty passes (docs/design.md §5)."""
     saved = [(m, {k: b.detach().clone() for k, b in m.named_buffers(recurse=False) if b is not None})
              for m in batch_norms_in_training(module)]
     try:

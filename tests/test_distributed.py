@@ -1,4 +1,4 @@
-"""torch.distributed (gloo, CPU, 2 processes): the plugin under DistributedDataParallel (SPEC §4, §1).
+"""torch.distributed (gloo, CPU, 2 processes): the plugin under DistributedDataParallel (docs/design.md §4, §1).
 
 - training with ``attach(G_ddp, D_ddp, ...)``, the joint penalty and the weight exchange leaves every
   parameter of G and D bitwise identical on both ranks, for ``blend`` and ``random-control``, both with

@@ -1,4 +1,4 @@
-"""Weight exchange (SPEC §4): pairing, adjoints, update rules, schedule, safety and checkpoints."""
+"""Weight exchange (docs/design.md §4): pairing, adjoints, update rules, schedule, safety and checkpoints."""
 from __future__ import annotations
 
 import copy

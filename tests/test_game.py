@@ -1,4 +1,4 @@
-"""Eagle-Dove game (SPEC §3): the equilibrium checked from the payoff matrix itself."""
+"""Eagle-Dove game (docs/design.md §3): the equilibrium checked from the payoff matrix itself."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Every bad input's error message, and the generators the estimator must refuse or handle (SPEC §5)."""
+"""Every bad input's error message, and the generators the estimator must refuse or handle (docs/design.md §5)."""
 from __future__ import annotations
 
 import pytest

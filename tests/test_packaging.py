@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -19,8 +20,18 @@ INTEGRATIONS = sorted(p.parent for p in (ROOT / "integrations").glob("*/pyprojec
 
 
 def _wheel(project: Path, out: Path) -> zipfile.ZipFile:
+    """Build ``project``'s wheel from a copy (setuptools writes build/ beside the sources)."""
+    src = out / "src"
+    for part in ("pyproject.toml", "README.md", "hjgan_plugin", "patches", *(
+            str(p.relative_to(ROOT)) for p in INTEGRATIONS)):
+        copy = shutil.copytree if (ROOT / part).is_dir() else shutil.copy
+        kwargs = {"symlinks": True, "ignore": shutil.ignore_patterns("__pycache__", "build", "*.egg-info")} \
+            if (ROOT / part).is_dir() else {}
+        (src / part).parent.mkdir(parents=True, exist_ok=True)
+        copy(ROOT / part, src / part, **kwargs)
     done = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-                           "-w", str(out), str(project)], capture_output=True, text=True, timeout=300)
+                           "-w", str(out), str(src / project.relative_to(ROOT))], capture_output=True, text=True,
+                          timeout=300)
     if done.returncode != 0 and "No module named pip" in done.stderr:
         pytest.skip("pip is not available in this interpreter")
     assert done.returncode == 0, done.stderr

@@ -474,3 +474,26 @@ def test_launcher_adds_options_and_wraps_setup(monkeypatch, tmp_path):
     assert train.setup_training_loop_kwargs is setup_training_loop_kwargs  # restored
     result = CliRunner().invoke(cli_main, ["stylegan2-ada", "train", "--repo", str(tmp_path), "--outdir", "x"])
     assert result.exit_code == 2 and "is not a stylegan2-ada-pytorch checkout" in result.output
+
+
+def test_plugin_options_reach_train_py_training_options_and_the_loss(monkeypatch):
+    from hjgan_plugin import plugin_manager
+    from hjgan_plugin.hookspecs import hookimpl
+
+    class Scale:
+        @hookimpl
+        def hjgan_addoption(self, parser):
+            parser.getgroup("mine").addoption("scale", type=float, default=2.0, help="a test option")
+
+    pm = plugin_manager.make_plugin_manager(load_entrypoints=False)
+    pm.register(Scale(), name="mine")
+    monkeypatch.setattr(plugin_manager, "_default", pm)
+    kwargs, result = parse("--outdir", "x", "--hj=1", "--hj-mine-scale", "0.5")
+    assert result.exit_code == 0, result.output
+    args = upstream_args()
+    sg_options.apply(sg_options.pop(kwargs), args, "run")
+    hj = json.loads(json.dumps(args))["loss_kwargs"]["hj"]  # what training_options.json holds
+    assert hj["mine_scale"] == 0.5
+    with fake_upstream(monkeypatch, []):
+        loss, *_ = build_loss(monkeypatch, [], **hj)
+        assert loss.session.context.getoption("mine_scale") == 0.5

@@ -1,4 +1,4 @@
-"""End to end on the real NVlabs stylegan2-ada-pytorch (issue 4), on the CPU.
+"""End to end on the real NVlabs stylegan2-ada-pytorch, on the CPU.
 
 Opt-in: set ``HJGAN_STYLEGAN2_ADA_DIR`` to a checkout at d72cc7d (never committed here); the tests skip,
 saying so, without it. Each test works on copies made in a temporary directory: the patches are applied

@@ -1,4 +1,4 @@
-"""Which generator parameter feeds which discriminator parameter (SPEC §4, "Pairing") [ours].
+"""Which generator parameter feeds which discriminator parameter (docs/design.md §4, "Pairing") [ours].
 
 The paper says G's parameters are passed to D; *which* parameters, and through which map, is our
 reconstruction. A G layer mapping ``a -> b`` pairs with a D layer mapping ``b -> a`` and D receives the
@@ -63,14 +63,14 @@ def _spatial_dims(tensor: torch.Tensor) -> tuple[int, ...]:
 
 
 def adjoint(tensor: torch.Tensor, kind: str) -> torch.Tensor:
-    """Map a G weight into the paired D weight's layout (SPEC §4 pairing, [ours]).
+    """Map a G weight into the paired D weight's layout (docs/design.md §4 pairing, [ours]).
 
     ``transpose``: ``W.T`` (Linear). ``identity``: ``W`` (ConvTranspose in G, Conv in D: same layout).
     ``conv_adjoint``: ``W.transpose(0, 1).flip(spatial)``: for a ``ConvNd(a->b)`` weight ``(b, a, *k)``
     this is the ``ConvNd(b->a)`` weight ``(a, b, *k)`` of the adjoint operator (stride 1; padding
     ``k-1-p`` on the D side). Returns a new tensor or a view; the input is never modified.
     """
-    # SPEC §4 pairing: adj(θ_G) [ours]
+    # docs/design.md §4 pairing: adj(θ_G) [ours]
     if kind == "transpose":
         if tensor.dim() != 2:
             raise ValueError(f"adjoint 'transpose' needs a 2-D (Linear) weight, got shape {tuple(tensor.shape)}")
@@ -90,7 +90,7 @@ def adjoint_inverse(tensor: torch.Tensor, kind: str) -> torch.Tensor:
     All three maps are involutions (and norm-preserving), so this is :func:`adjoint` again; it is kept
     as its own name so that the D->G code reads as what it does.
     """
-    # SPEC §4 direction "both": adj⁻¹(θ_D) [ours]
+    # docs/design.md §4 direction "both": adj⁻¹(θ_D) [ours]
     return adjoint(tensor, kind)
 
 
@@ -179,7 +179,7 @@ def _weight_layers(model: nn.Module) -> list[_Layer]:
 
 def _mirror(G: nn.Module, D: nn.Module) -> tuple[list[ParamPair], list[tuple[str | None, str | None, str]],
                                                   list[_Layer], list[_Layer]]:
-    """Mirror walk: G from the output end, D from the input end, zipped by position (SPEC §4) [ours]."""
+    """Mirror walk: G from the output end, D from the input end, zipped by position (docs/design.md §4) [ours]."""
     g_layers = list(reversed(_weight_layers(G)))
     d_layers = _weight_layers(D)
     pairs: list[ParamPair] = []
@@ -212,7 +212,7 @@ def _mirror(G: nn.Module, D: nn.Module) -> tuple[list[ParamPair], list[tuple[str
 
 
 def mirror_pairs(G: nn.Module, D: nn.Module) -> list[ParamPair]:
-    """Mirror pairing (SPEC §4, [ours]): G's weight layers from the output end against D's from the input.
+    """Mirror pairing (docs/design.md §4, [ours]): G's weight layers from the output end against D's from the input.
 
     Considers ``Linear``, ``Conv1d/2d`` and ``ConvTranspose1d/2d`` with a weight of dim >= 2. Position
     ``i`` pairs only if the adjoint of G's weight has exactly D's weight shape; biases, norms and
@@ -322,7 +322,7 @@ def _validate(items: Iterable[PairLike], G: nn.Module, D: nn.Module) -> list[Par
 
 
 def resolve_pairs(G: nn.Module, D: nn.Module, pairing: PairingSpec = "mirror") -> PairingReport:
-    """Resolve ``pairing`` into validated pairs and a :class:`PairingReport` (SPEC §4, [ours]).
+    """Resolve ``pairing`` into validated pairs and a :class:`PairingReport` (docs/design.md §4, [ours]).
 
     ``pairing`` is ``"mirror"`` (:func:`mirror_pairs`), a list of ``(g_param_name, d_param_name)`` or
     ``(g_name, d_name, adjoint_kind)`` tuples / :class:`ParamPair`, or a callable ``(G, D) -> such a list``

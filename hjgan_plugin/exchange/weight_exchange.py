@@ -1,4 +1,4 @@
-"""Stateful driver of the weight exchange (SPEC §4, paper Appendix A.2) [paper: intent; ours: the rule].
+"""Stateful driver of the weight exchange (docs/design.md §4, paper Appendix A.2) [paper: intent; ours: the rule].
 
 :class:`WeightExchange` resolves the pairs once, then, when told that an optimizer step happened
 (:meth:`WeightExchange.after_step`), applies a rule from :mod:`.rules` to every pair on the schedule.
@@ -40,13 +40,13 @@ class WeightExchange:
     every:
         Exchange when ``step % every == 0`` (``step`` as passed to :meth:`after_step`); 0 = off.
     strength:
-        η in (0, 1] (SPEC §4).
+        η in (0, 1] (docs/design.md §4).
     direction:
         ``"g_to_d"`` (after the D step, the paper's) or ``"both"`` (also D->G after the G step).
     variant:
         A rule name in ``rules``.
     alpha, beta:
-        Weights of the target and the source in the blend (from the Eagle-Dove game, SPEC §3).
+        Weights of the target and the source in the blend (from the Eagle-Dove game, docs/design.md §3).
     pairing:
         ``"mirror"``, explicit pairs or a pairing function (see :func:`resolve_pairs`).
     seed:
@@ -165,9 +165,9 @@ class WeightExchange:
             for pair in self.report.pairs:
                 g = G.get_parameter(pair.g_name)
                 d = D.get_parameter(pair.d_name)
-                if to_d:  # SPEC §4 update G->D: θ_D ← (1−η)θ_D + η(αθ_D + β·adj(θ_G))/(α+β) [ours]
+                if to_d:  # docs/design.md §4 update G->D: θ_D ← (1−η)θ_D + η(αθ_D + β·adj(θ_G))/(α+β) [ours]
                     target, source, side, name = d, adjoint(g.detach(), pair.adjoint), "d", pair.d_name
-                else:  # SPEC §4 direction "both", D->G: θ_G ← (1−η)θ_G + η(αθ_G + β·adj⁻¹(θ_D))/(α+β) [ours]
+                else:  # docs/design.md §4 direction "both", D->G: θ_G ← (1−η)θ_G + η(αθ_G + β·adj⁻¹(θ_D))/(α+β) [ours]
                     target, source, side, name = g, adjoint_inverse(d.detach(), pair.adjoint), "g", pair.g_name
                 source = source.to(device=target.device, dtype=target.dtype)
                 new = self.rule(target.detach(), source, alpha=self.alpha, beta=self.beta, strength=self.strength,

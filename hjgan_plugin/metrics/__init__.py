@@ -1,4 +1,4 @@
-"""Evaluation metrics, runnable offline on a CPU (issue 5).
+"""Evaluation metrics, runnable offline on a CPU (docs/design.md §10).
 
 Disentanglement: MIG, VP, DCI. Mode collapse: mode coverage / high-quality fraction / reverse KL on
 2D mixtures, NDB/JSD, Stacked-Digits modes. Quality: FD-digits (a Fréchet distance on the project's

@@ -7,7 +7,7 @@ and its released ``MetricLogger``):
   the equal isotropic components used here);
 * it is *high quality* (HQ) if that distance is within ``threshold_std · std`` (3 std in both papers);
 * a mode is *covered* if at least ``min_count`` HQ samples are assigned to it (the papers use
-  ``min_count=1``, the "loose" count; issue 5 also asks for ``min_count=20``, the "strict" count, ours);
+  ``min_count=1``, the "loose" count; ``min_count=20`` is our "strict" count);
 * reverse KL is ``KL(p_gen ‖ uniform)`` over modes, with ``p_gen`` the HQ samples' mode histogram (as the
   PacGAN ``MetricLogger`` builds its coverage histogram from HQ samples only).
 
@@ -165,7 +165,7 @@ def mode_coverage(
     Returns a dict:
 
     * ``modes``: number of modes with ``>= min_count`` HQ samples (``min_count=1``: the papers' loose
-      count; ``min_count=20``: issue 5's strict count);
+      count; ``min_count=20``: our strict count);
     * ``hq_fraction``: HQ samples / ``n`` (finite samples only; a caller who wants NaN rows to count as
       failures can use ``n_hq / (n + n_nan)``);
     * ``reverse_kl``: ``reverse_kl_uniform(counts)`` -- KL(HQ mode histogram ‖ uniform) in nats; modes with

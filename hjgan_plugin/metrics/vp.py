@@ -10,12 +10,12 @@ Protocol used here, and where each choice comes from:
 * Pairs [authors' pair generator, ``run_pair_generator_vc.py`` in ``zhuxinqimac/stylegan2vp``]:
   ``z`` is drawn from the prior, ``d`` uniformly from ``{0, …, latent_dim−1}``, and ``z' = z`` except
   ``z'_d``, which is resampled independently from the same prior. The authors' prior is U(−2, 2);
-  ours defaults to N(0, I) because that is the prior the plugin's generators are trained with (SPEC
+  ours defaults to N(0, I) because that is the prior the plugin's generators are trained with (docs/design.md
   §8), and ``prior="uniform"`` gives U(−2, 2). ``delta=`` replaces the resampling by a fixed shift
   ``z'_d = z_d + delta`` [ours, for probing local behaviour].
 * Classifier input: the difference image ``G(z') − G(z)`` (the authors' ``--input-mode diff``),
   divided by the training split's RMS so that the metric does not depend on the output scale [ours].
-* Split and score [paper §5.1, the VP-metric repository's ``--test-ratio 0.9``, issue 5]: the
+* Split and score [paper §5.1, the VP-metric repository's ``--test-ratio 0.9``]: the
   classifier is trained on ``train_fraction`` (10 %) of the pairs and tested on the rest; the score of
   one run is the **best** test accuracy over training epochs; the reported VP is the mean over
   ``runs`` runs, each with a fresh random split and a fresh classifier.

@@ -1,4 +1,4 @@
-"""The ``stylegan2-ada`` adapter: how the plugin calls, pairs and reports StyleGAN2-ADA networks (SPEC §6).
+"""The ``stylegan2-ada`` adapter: how the plugin calls, pairs and reports StyleGAN2-ADA networks (docs/design.md §6).
 
 Pure functions over upstream's module *interfaces* (``G.mapping(z, c, skip_w_avg_update=...)``,
 ``G.synthesis(ws, noise_mode=..., force_fp32=...)``, the ``b{res}`` block names); nothing here imports
@@ -8,14 +8,14 @@ upstream code, so the adapter is unit-tested without a checkout and also serves 
     session = attach(G, adapter="stylegan2-ada", penalty="joint")
     loss = session.generator_penalty(z, c)                  # c: labels, or None for c_dim = 0
 
-**Penalty passes** (SPEC §5): ``skip_w_avg_update=True`` (the mapping's running mean of w is not moved by
+**Penalty passes** (docs/design.md §5): ``skip_w_avg_update=True`` (the mapping's running mean of w is not moved by
 the 2k perturbed passes), ``noise_mode='const'`` (the per-layer noise is the buffer ``noise_const``, so G
 is a function of its latent), no style mixing (one w broadcast to every layer) and ``force_fp32=True``
 (finite differences of fp16 activations are biased: ``LowPrecisionWarning``). ``space='z'`` perturbs z
 before the mapping; ``space='w'`` perturbs w (one ``w_dim`` vector per sample, broadcast to ``num_ws``):
 then only the synthesis network is regularized.
 
-**Exchange pairing** [ours, SPEC §4]: the mirror of the image path. G's block at resolution r and D's
+**Exchange pairing** [ours, docs/design.md §4]: the mirror of the image path. G's block at resolution r and D's
 block at r see the same image scale, and G's up-sampling convolution is the adjoint of D's
 down-sampling one:
 
@@ -97,7 +97,7 @@ def _parts(G: Any) -> tuple[nn.Module, nn.Module]:
 
 def call_generator(G: Any, latent: Tensor, c: Tensor | None = None, *, space: str = "z",
                    noise_mode: str = "const", force_fp32: bool = True, **synthesis_kwargs: Any) -> Tensor:
-    """The image of one penalty pass: ``synthesis(ws, noise_mode, force_fp32)`` (SPEC §5).
+    """The image of one penalty pass: ``synthesis(ws, noise_mode, force_fp32)`` (docs/design.md §5).
 
     ``latent`` is z (``space='z'``, shape ``[N, z_dim]``) or one w per sample (``space='w'``,
     ``[N, w_dim]``); ``c`` the labels ``[N, c_dim]`` (``None`` for an unconditional G).

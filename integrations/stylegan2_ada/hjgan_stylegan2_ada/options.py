@@ -25,7 +25,7 @@ UPSTREAM_LOSS = "training.loss.StyleGAN2Loss"
 
 
 def click_options() -> Callable[[Callable], Callable]:
-    """The ``--hj=0|1`` switch and every ``--hj-*`` option (SPEC §7), in train.py's click style."""
+    """The ``--hj=0|1`` switch and every ``--hj-*`` option (docs/design.md §7), in train.py's click style."""
     return HJConfig.click_options(switch="int")
 
 
