@@ -5,12 +5,16 @@ Public API::
     from hjgan_plugin import hessian_penalty, jacobian_penalty, joint_penalty   # estimators (docs/design.md §1)
     from hjgan_plugin import EagleDove                                          # alpha, beta (docs/design.md §3)
     from hjgan_plugin import attach, HJConfig                                   # any training loop
+    from hjgan_plugin import hookimpl, PluginContext                            # plugins (docs/design.md §6)
 """
 from .config import HJConfig
 from .directions import rademacher
-from .errors import LowPrecisionWarning, NondeterministicGeneratorError, NonFinitePenaltyWarning
+from .context import PluginContext
+from .errors import (LowPrecisionWarning, NondeterministicGeneratorError, NonFiniteExchangeWarning,
+                     NonFinitePenaltyWarning, NonFiniteWarning)
 from .estimators import JointPenalty, hessian_penalty, jacobian_penalty, joint_penalty, orojar
 from .game import EagleDove
+from .hookspecs import hookimpl
 from .layers import capture
 from .session import Session, attach
 
@@ -21,11 +25,15 @@ __all__ = [
     "HJConfig",
     "JointPenalty",
     "LowPrecisionWarning",
+    "NonFiniteExchangeWarning",
+    "NonFinitePenaltyWarning",
+    "NonFiniteWarning",
+    "NondeterministicGeneratorError",
+    "PluginContext",
     "Session",
     "attach",
-    "NonFinitePenaltyWarning",
-    "NondeterministicGeneratorError",
     "capture",
+    "hookimpl",
     "hessian_penalty",
     "jacobian_penalty",
     "joint_penalty",

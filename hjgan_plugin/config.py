@@ -267,7 +267,3 @@ class _ClickParse:
 
         return _T()
 
-
-def choices_of(name: str) -> Sequence[Any] | None:
-    """The accepted values of built-in option ``name`` (``None``: any)."""
-    return _BUILTIN[name].choices

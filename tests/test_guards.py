@@ -40,6 +40,20 @@ def test_latent_without_batch_dimension_is_refused_with_the_fix():
         joint_penalty(mlp(), torch.randn(3), 1.0, 1.0)
 
 
+@pytest.mark.parametrize("fn", [hessian_penalty, lambda G, z: joint_penalty(G, z, 1.0, 1.0)])
+def test_empty_batch_is_refused_with_the_fix(fn):
+    with pytest.raises(ValueError, match=r"z is an empty batch \(shape \(0, 3\)\).*Skip the call"):
+        fn(mlp(), torch.randn(0, 3))
+
+
+def test_empty_batch_is_refused_by_the_session_too():
+    from hjgan_plugin import attach
+
+    for penalty in ("joint", "none"):  # also when only plugins' terms would run
+        with pytest.raises(ValueError, match="empty batch"):
+            attach(mlp(), None, penalty=penalty).generator_penalty(torch.randn(0, 3))
+
+
 def test_integer_latent_is_refused():
     with pytest.raises(TypeError, match="floating-point"):
         hessian_penalty(mlp(), torch.ones(4, 3, dtype=torch.long))

@@ -240,6 +240,9 @@ def test_load_state_dict_refuses_foreign_state():
     session, *_ = setup()
     with pytest.raises(ValueError, match="not an hjgan_plugin session state"):
         session.load_state_dict({"steps": {}})
+    for bad in (None, [1, 2]):
+        with pytest.raises(TypeError, match=r"expects the dict session.state_dict\(\) returned, got "):
+            session.load_state_dict(bad)
 
 
 def test_config_object_and_field_overrides():
