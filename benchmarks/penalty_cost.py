@@ -1,4 +1,4 @@
-"""G-step time and peak memory of the penalty variants on one generator (issue 3's cost benchmark).
+"""G-step time and peak memory of the penalty variants on one generator (the penalty's cost benchmark).
 
 One run measures, on the same DCGAN-style G/D and batch, a full generator step (adversarial
 forward, penalty, backward, optimizer step) for:
@@ -24,7 +24,6 @@ to the caching allocator's rounding; RSS varied by ±40% between identical runs 
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import statistics
 import sys
@@ -35,9 +34,12 @@ from typing import Callable
 import torch
 from torch import nn
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+if not __package__:  # run as a file (python benchmarks/penalty_cost.py): make the `benchmarks` package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.common.markdown import table  # noqa: E402
+from benchmarks.common.plots import PALETTE, pyplot  # noqa: E402
+from benchmarks.common.results import add_output_arguments, write_json  # noqa: E402
 from hjgan_plugin import hessian_penalty, jacobian_penalty, joint_penalty  # noqa: E402
 
 VARIANTS = ("none", "hessian", "jacobian", "separate", "joint")
@@ -151,14 +153,11 @@ def device_name(device: str) -> str:
 def render_table(rows: list[dict], meta: dict) -> str:
     by = {r["variant"]: r for r in rows}
     lines = [f"Device: {meta['device_name']} · torch {meta['torch']} · batch {meta['batch']}, z {meta['z_dim']}, "
-             f"width {meta['width']}, k {meta['k']}, median of {meta['steps']} steps",
-             "",
-             "| variant | perturbed samples / latent | G step (ms) | × none | peak memory (MiB) |",
-             "|---|---|---|---|---|"]
+             f"width {meta['width']}, k {meta['k']}, median of {meta['steps']} steps", ""]
     samples = {"none": "0", "hessian": "2k", "jacobian": "k", "separate": "3k", "joint": "2k"}
-    for v in VARIANTS:
-        r = by[v]
-        lines.append(f"| {v} | {samples[v]} | {r['ms']:.1f} | {r['ms'] / by['none']['ms']:.2f} | {r['peak_mib']:.1f} |")
+    lines += table(["variant", "perturbed samples / latent", "G step (ms)", "× none", "peak memory (MiB)"],
+                   [[v, samples[v], f"{by[v]['ms']:.1f}", f"{by[v]['ms'] / by['none']['ms']:.2f}",
+                     f"{by[v]['peak_mib']:.1f}"] for v in VARIANTS])
     j, s, h = by["joint"], by["separate"], by["hessian"]
     lines += ["",
               f"joint / separate: time {j['ms'] / s['ms']:.2f} (target ≤ 0.8), memory {j['peak_mib'] / s['peak_mib']:.2f}",
@@ -167,14 +166,10 @@ def render_table(rows: list[dict], meta: dict) -> str:
 
 
 def plot(rows: list[dict], meta: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
     names = [r["variant"] for r in rows]
-    colors = ["#999999", "#4c72b0", "#55a868", "#c44e52", "#8172b2"]
+    colors = ["#999999", *PALETTE[1:5]]  # "none" in a lighter grey
     axes[0].bar(names, [r["ms"] for r in rows], color=colors)
     axes[0].set_ylabel("G step (ms, median)")
     axes[1].bar(names, [r["peak_mib"] for r in rows], color=colors)
@@ -194,7 +189,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks")
+    add_output_arguments(parser)
     args = parser.parse_args(argv)
     rows = measure(args)
     for r in rows:
@@ -206,7 +201,7 @@ def main(argv: list[str] | None = None) -> None:
     tag = "cuda" if args.device.startswith("cuda") else "cpu"
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"penalty_cost_{tag}.md").write_text(table + "\n")
-    (args.out / f"penalty_cost_{tag}.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2) + "\n")
+    write_json(args.out / f"penalty_cost_{tag}.json", {"meta": meta, "rows": rows})
     plot(rows, meta, args.out / f"penalty_cost_{tag}.png")
 
 

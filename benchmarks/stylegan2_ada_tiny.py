@@ -1,4 +1,4 @@
-"""Wall time of a tiny StyleGAN2-ADA run with and without the plugin (issue 4), on this machine.
+"""Wall time of a tiny StyleGAN2-ADA run with and without the plugin, on this machine.
 
 Needs a checkout patched with ``hjgan patch stylegan2-ada DIR --cpu`` (DIR, or ``HJGAN_STYLEGAN2_ADA_DIR``
 pointing at an unpatched checkout: then a patched copy is made in a temporary directory). Builds the
@@ -14,7 +14,6 @@ snapshots) and upstream's own ``sec/kimg`` of the training tick (tick 1: 32 iter
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -27,8 +26,11 @@ from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+if not __package__:  # run as a file (python benchmarks/stylegan2_ada_tiny.py): make the `benchmarks` package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.common.markdown import table  # noqa: E402
+from benchmarks.common.results import add_output_arguments, write_json  # noqa: E402
 
 TINY = ["--gpus", "1", "--cbase", "512", "--cmax", "32", "--batch", "32", "--kimg", "1", "--snap", "1",
         "--metrics", "none", "--aug", "noaug", "--fp32", "1", "--workers", "1", "--seed", "0"]
@@ -41,7 +43,7 @@ SETTINGS = {
 
 
 def prepare_repo(repo: Path | None, work: Path) -> Path:
-    from hjgan_plugin.integrations.stylegan2_ada.patching import CPU_PATCH, HJ_PATCH, is_applied, patch
+    from hjgan_stylegan2_ada.patching import CPU_PATCH, HJ_PATCH, is_applied, patch
 
     if repo is None:
         source = os.environ.get("HJGAN_STYLEGAN2_ADA_DIR")
@@ -82,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repo", type=Path, default=None)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks")
+    add_output_arguments(parser)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -108,17 +110,15 @@ def main(argv: list[str] | None = None) -> int:
         f"({os.cpu_count()} cores), torch {torch.__version__}; settings interleaved, medians.",
         "Network: `--cbase 512 --cmax 32` (32 feature maps), 16x16 RGB, batch 32, 1 kimg (32 iterations), fp32.",
         "",
-        "| setting | wall time of the run (s) | training sec/kimg (tick 1) | training time vs upstream |",
-        "|---|---|---|---|",
     ]
-    for row in rows:
-        lines.append(f"| {row['setting']} | {row['wall_s_median']:.1f} | {row['sec_per_kimg_median']:.2f} | "
-                     f"{row['train_time_vs_upstream']:.2f}x |")
+    lines += table(["setting", "wall time of the run (s)", "training sec/kimg (tick 1)", "training time vs upstream"],
+                   [[row["setting"], f"{row['wall_s_median']:.1f}", f"{row['sec_per_kimg_median']:.2f}",
+                     f"{row['train_time_vs_upstream']:.2f}x"] for row in rows])
     text = "\n".join(lines) + "\n"
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "stylegan2_ada_tiny_cpu.md").write_text(text)
-    (args.out / "stylegan2_ada_tiny_cpu.json").write_text(json.dumps(rows, indent=2) + "\n")
+    write_json(args.out / "stylegan2_ada_tiny_cpu.json", rows)
     return 0
 
 

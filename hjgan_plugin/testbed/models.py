@@ -1,8 +1,8 @@
-"""Generator and discriminator of the SPEC §8 testbed (small enough for 2 CPU cores).
+"""Generator and discriminator of the testbed of docs/design.md §8 (small enough for 2 CPU cores).
 
 G: MLP 3 → 128 → 256 → 256 → 256 with a sigmoid, reshaped to ``(1, 16, 16)``; ``z ~ N(0, I₃)``.
 D: two stride-2 convolutions (16 → 8 → 4) and a linear head giving one logit per image.
-The hidden activation (LeakyReLU 0.2) and D's widths are [ours]; SPEC §8 fixes only the sizes above.
+The hidden activation (LeakyReLU 0.2) and D's widths are [ours]; docs/design.md §8 fixes only the sizes above.
 """
 from __future__ import annotations
 

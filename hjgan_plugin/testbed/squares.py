@@ -1,4 +1,4 @@
-"""The SPEC §8 disentanglement testbed: 16×16 grey images of one anti-aliased square.
+"""The disentanglement testbed of docs/design.md §8: 16×16 grey images of one anti-aliased square.
 
 Three continuous factors per image, ``(x, y, side)``: the square's centre ``x`` (column) and ``y``
 (row) drawn uniformly in ``[4, 12]`` and its side drawn uniformly in ``[3, 7]`` (pixel units). Images
@@ -103,7 +103,7 @@ def factors_from_images(images: torch.Tensor, eps: float = 1e-8) -> torch.Tensor
 
 
 def valid_fraction(images: torch.Tensor, threshold: float = 0.25, eps: float = 1e-8) -> float:
-    """Quality gate (SPEC §8): fraction of images that look like one square.
+    """Quality gate (docs/design.md §8): fraction of images that look like one square.
 
     Each image is compared with the square re-rendered from its own moments
     (:func:`factors_from_images`); it is valid when ``L1(image, re-rendered) / mass < threshold``.

@@ -1,0 +1,31 @@
+"""Run benchmark jobs in worker processes, or in this process."""
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+Mapper = Callable[..., Iterator[Any]]
+
+
+@contextlib.contextmanager
+def worker_pool(workers: int) -> Iterator[Mapper]:
+    """A ``map(fn, jobs, ordered=False)`` for the ``with`` block.
+
+    ``workers > 1``: a pool of that many *spawned* processes (a fresh interpreter each, so no state is
+    inherited: ``fn`` must be a module-level function, and sets its own torch threads); results come in
+    the order they finish unless ``ordered``. Otherwise the jobs run one by one in this process (what a
+    test imports and runs). The pool is terminated when the block ends.
+    """
+    if workers <= 1:
+        def run_here(fn: Callable[[Any], Any], jobs: Iterable[Any], ordered: bool = False) -> Iterator[Any]:
+            return map(fn, jobs)
+
+        yield run_here
+        return
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        def run_there(fn: Callable[[Any], Any], jobs: Iterable[Any], ordered: bool = False) -> Iterator[Any]:
+            return (pool.imap if ordered else pool.imap_unordered)(fn, jobs)
+
+        yield run_there

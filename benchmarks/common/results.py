@@ -1,0 +1,46 @@
+"""Result files: the ``--out`` and ``--from-json`` arguments, and writing and reading the JSON."""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+from . import DEFAULT_OUT
+
+
+def add_output_arguments(parser: argparse.ArgumentParser, from_json: str | None = None) -> None:
+    """``--out DIR`` (default ``docs/benchmarks``) and, with its help text, ``--from-json PATH``: redraw the
+    outputs from a JSON the script wrote instead of running it again."""
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    if from_json is not None:
+        parser.add_argument("--from-json", type=Path, default=None, help=from_json)
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(Path(path).read_text())
+
+
+def write_json(path: Path, obj: Any, indent: int = 2) -> None:
+    """``obj`` as indented JSON (NaN written as ``NaN``, as :func:`json.dumps` does), one trailing newline."""
+    Path(path).write_text(json.dumps(obj, indent=indent) + "\n")
+
+
+def clean(obj: Any) -> Any:
+    """JSON-safe: NaN/inf become None (an undefined value, e.g. no exchange yet or no HQ sample)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [clean(v) for v in obj]
+    return obj
+
+
+def dumps_compact(obj: Any) -> str:
+    """Strict JSON (``clean`` first), indented, with every list of plain numbers on one line (sample
+    points, counts), one trailing newline."""
+    text = json.dumps(clean(obj), indent=1, allow_nan=False)
+    return re.sub(r"\[[-0-9.eE+,\s\[\]]*\]", lambda m: re.sub(r"\s+", "", m.group(0)), text) + "\n"
