@@ -68,9 +68,9 @@ def cpu_only(workdir) -> Path:
 
 
 def _patch(name: str) -> Path:
-    from hjgan_plugin.patches import patch_dir
+    from hjgan_stylegan2_ada.patching import PATCHES
 
-    return patch_dir("stylegan2-ada-pytorch") / name
+    return PATCHES.path(name)
 
 
 @pytest.fixture(scope="module")
