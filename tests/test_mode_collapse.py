@@ -1,4 +1,4 @@
-"""Mode-collapse metrics and the synthetic mixtures (issue 5): exact values where a closed form exists."""
+"""Mode-collapse metrics and the synthetic mixtures: exact values where a closed form exists."""
 from __future__ import annotations
 
 import math

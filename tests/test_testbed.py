@@ -1,4 +1,4 @@
-"""SPEC §8 testbed data, models and the MIG metric: exact checks."""
+"""The squares testbed (docs/design.md §8): data, models and the MIG metric: exact checks."""
 import math
 
 import numpy as np

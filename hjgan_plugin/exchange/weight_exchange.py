@@ -22,7 +22,7 @@ from .rules import BUILTIN_RULES, ExchangeRule, check_coefficients, get_rule, te
 __all__ = ["WeightExchange"]
 
 
-def _norm(t: torch.Tensor) -> torch.Tensor:
+def _norm64(t: torch.Tensor) -> torch.Tensor:
     """‖t‖ accumulated in float64: no float32 square overflows there."""
     return tensor_norm(t.detach(), torch.float64)
 
@@ -180,7 +180,7 @@ class WeightExchange:
             dev = updates[0][1].device
             # one norm per new tensor, accumulated in float64 (float32 squares cannot overflow there): finite
             # exactly when every element is; 5-6x cheaper than isfinite().all(), and reused as ‖θ‖ by the stats
-            new_norms = torch.stack([_norm(new).to(dev) for _, new, _, _ in updates])
+            new_norms = torch.stack([_norm64(new).to(dev) for _, new, _, _ in updates])
             finite = torch.isfinite(new_norms)
             if not bool(finite.all()):
                 bad = [name for (_, _, _, name), ok in zip(updates, finite.tolist(), strict=True) if not ok]
@@ -218,8 +218,8 @@ class WeightExchange:
         # cos from norms alone, (‖t‖² + ‖s‖² − ‖t − s‖²) / (2‖t‖‖s‖), all accumulated in float64: no float32
         # product to overflow, two reductions per pair
         dev = target_norms.device
-        source_norms = torch.stack([_norm(s).to(dev) for _, s in pairs])
-        diff_norms = torch.stack([_norm(t.detach() - s).to(dev) for t, s in pairs])
+        source_norms = torch.stack([_norm64(s).to(dev) for _, s in pairs])
+        diff_norms = torch.stack([_norm64(t.detach() - s).to(dev) for t, s in pairs])
         cosines = ((target_norms.square() + source_norms.square() - diff_norms.square())
                    / (2 * target_norms * source_norms).clamp_min(1e-12)).clamp(-1.0, 1.0)
         d_norm, g_norm = (target_norms, source_norms) if to_d else (source_norms, target_norms)
