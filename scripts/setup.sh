@@ -5,24 +5,34 @@
 # Idempotent: reinstalls when a pyproject.toml changed since the last install.
 # CPU machines: torch is pinned to 2.13.0 (the CPU build); an unpinned torch would pull a multi-GB
 # CUDA build. On a GPU cluster, install your own torch first and set HJGAN_TORCH=skip.
+#
+# --hosts: a second environment, .venv-hosts, for host trainers that import torchvision (the PyTorch-GAN
+# scripts, pro-gan-pth): torch 2.14.1 + torchvision 0.29.1 (PyPI's torchvision does not import beside the
+# CPU torch 2.13.0; these two are about 5.5 GB and run on the CPU), with the same editable installs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
-[ -x .venv/bin/python ] || "$PY" -m venv .venv
-if ! .venv/bin/python -c "import torch" 2>/dev/null; then
+VENV=.venv
+TORCH_PINS=("torch==${HJGAN_TORCH_VERSION:-2.13.0}")
+if [ "${1:-}" = "--hosts" ]; then
+  VENV=.venv-hosts
+  TORCH_PINS=("torch==${HJGAN_HOSTS_TORCH_VERSION:-2.14.1}" "torchvision==${HJGAN_HOSTS_TORCHVISION_VERSION:-0.29.1}")
+fi
+[ -x $VENV/bin/python ] || "$PY" -m venv $VENV
+if ! $VENV/bin/python -c "import torch" 2>/dev/null || { [ $VENV = .venv-hosts ] && ! $VENV/bin/python -c "import torchvision" 2>/dev/null; }; then
   if [ "${HJGAN_TORCH:-}" != "skip" ]; then
-    .venv/bin/pip install -q "torch==${HJGAN_TORCH_VERSION:-2.13.0}"
+    $VENV/bin/pip install -q "${TORCH_PINS[@]}"
   fi
 fi
-stamp=.venv/.hjgan-pyproject.sha256
+stamp=$VENV/.hjgan-pyproject.sha256
 want=$(cat pyproject.toml integrations/*/pyproject.toml examples/hjgan-msgan/pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] \
-   || ! .venv/bin/python -c "import importlib.metadata as m; m.distribution('hjgan_plugin')" 2>/dev/null; then
+   || ! $VENV/bin/python -c "import importlib.metadata as m; m.distribution('hjgan_plugin')" 2>/dev/null; then
   args=(-e ".[test]")
   for dir in integrations/*/; do
     extra=$(grep -q '^train = ' "$dir/pyproject.toml" && echo "[train]" || true)
     args+=(-e "${dir%/}$extra")
   done
-  .venv/bin/pip install -q "${args[@]}" -e examples/hjgan-msgan
+  $VENV/bin/pip install -q "${args[@]}" -e examples/hjgan-msgan
   echo "$want" > "$stamp"
 fi
