@@ -2,6 +2,7 @@
 
     hjgan game [--v 1 --c 2 --split 0.5 | --game 1,2,0.5] [--json] # Eagle-Dove matrix, equilibrium, alpha, beta
     hjgan plugins                                                # plugins, their hooks, adapters, exchange rules
+    hjgan data mnist DIR [--from SRC] [--subset N]               # torchvision's MNIST layout from local IDX files
     hjgan demo [ARGS...]                                         # the squares demo (hjgan_plugin.demo)
     hjgan eval modes|ndb|digits|factors|quality|ppl|vp|compare   # metrics on saved samples
     hjgan patch stylegan2-ada DIR [--cpu] [--check] [--reverse]  # apply patches/ to a host checkout
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import click
 
-from . import demo, eval_quality, eval_samples, game, hosts, plugins
+from . import data, demo, eval_quality, eval_samples, game, hosts, plugins
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,6 +36,7 @@ for _command in (*eval_samples.COMMANDS, *eval_quality.COMMANDS):
     eval_group.add_command(_command)
 for _command in (game.game, plugins.plugins, demo.demo):
     main.add_command(_command)
+main.add_command(data.data)  # hjgan data mnist
 hosts.add_host_commands(main)  # hjgan patch, and the commands of the installed host integrations
 
 __all__ = ["main", "eval_group"]
