@@ -103,8 +103,15 @@ def make_plugin_manager(load_entrypoints: bool = True) -> HJPluginManager:
     for declaration in source_tree_integrations():
         for name, module in declaration.entry_points.items():
             if pm.get_plugin(name) is None and not pm.is_blocked(name):
-                pm.register(_import_from(declaration.folder, module), name=name)
-                pm.sources[name] = f"{declaration.folder.relative_to(SOURCE_ROOT)} (source tree, not installed)"
+                where = declaration.folder.relative_to(SOURCE_ROOT)
+                try:
+                    plugin = _import_from(declaration.folder, module)
+                except Exception as exc:  # an integration being written must not take the others down
+                    warnings.warn(f"hjgan plugin {name!r} of the source tree ({where}) does not import and is left "
+                                  f"out: {type(exc).__name__}: {exc}", stacklevel=2)
+                    continue
+                pm.register(plugin, name=name)
+                pm.sources[name] = f"{where} (source tree, not installed)"
     if load_entrypoints and pm.sources:
         warnings.warn(
             f"hjgan plugins {sorted(pm.sources)} are not installed; loaded from the source tree. "

@@ -251,3 +251,20 @@ def test_two_plugins_giving_one_rule_name_is_an_error():
     pm.register(_copy_rule_plugin("blend", []), name="rules")
     with pytest.raises(ValueError, match="two plugins register an exchange rule named 'blend'"):
         exchange_rules(pm)
+
+
+def test_a_source_tree_integration_that_does_not_import_is_left_out_with_the_error(tmp_path, monkeypatch):
+    from hjgan_plugin import plugin_manager
+
+    broken = tmp_path / "integrations" / "broken"
+    (broken / "hjgan_broken_host").mkdir(parents=True)
+    (broken / "hjgan_broken_host" / "__init__.py").write_text("raise ImportError('needs a library not installed')\n")
+    (broken / "pyproject.toml").write_text('[project]\nname = "b"\n[project.entry-points.hjgan]\n'
+                                           'broken = "hjgan_broken_host"\n')
+    declarations = plugin_manager.source_tree_integrations(tmp_path)
+    monkeypatch.setattr(plugin_manager, "source_tree_integrations", lambda: declarations)
+    monkeypatch.setattr(plugin_manager, "SOURCE_ROOT", tmp_path)
+    with pytest.warns(UserWarning, match=r"'broken' of the source tree \(integrations/broken\) does not import.*"
+                                         r"ImportError: needs a library not installed"):
+        pm = plugin_manager.make_plugin_manager(load_entrypoints=False)
+    assert pm.get_plugin("broken") is None and "hjgan_broken_host" not in sys.modules
