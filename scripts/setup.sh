@@ -36,3 +36,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] \
   $VENV/bin/pip install -q "${args[@]}" -e examples/hjgan-msgan
   echo "$want" > "$stamp"
 fi
+if [ $VENV = .venv-hosts ] \
+   && ! $VENV/bin/python -c "import importlib.metadata as m; assert m.version('pro-gan-pth') == '3.4'" 2>/dev/null; then
+  $VENV/bin/pip install -q --no-deps pro-gan-pth==3.4   # ProGAN; its own pins do not resolve on Python 3.11 / torch 2.x
+fi

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.metadata
 import inspect
 import os
+import re
 import shutil
 import sys
 import tomllib
@@ -32,7 +33,9 @@ from nets import mlp
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_PACKAGE = ROOT / "examples" / "hjgan-msgan" / "hjgan_msgan"
 BUILTIN_HOOKS = {"exchange_rules": {"hjgan_exchange_rules"}, "generic_adapter": {"hjgan_register_adapters"}}
-INTEGRATION_HOOKS = {"stylegan2_ada": {"hjgan_register_adapters", "hjgan_patch_hosts", "hjgan_cli_commands"}}
+INTEGRATIONS = sorted(p.parent for p in (ROOT / "integrations").glob("*/pyproject.toml"))
+# each host integration registers its adapter(s) and at least one way in (a patch host or a command)
+INTEGRATION_NAMES = {folder.name for folder in INTEGRATIONS}
 
 
 def _installed(name: str) -> bool:
@@ -57,24 +60,35 @@ def test_builtins_are_the_plugins_folder_and_the_entry_points_declare_exactly_th
 
 def test_each_integration_is_a_distribution_with_its_entry_point():
     found = {d.folder.name: d.entry_points for d in source_tree_integrations(ROOT)}
-    assert found == {"stylegan2_ada": {"stylegan2_ada": "hjgan_stylegan2_ada.plugin"}}
-    project = tomllib.loads((ROOT / "integrations" / "stylegan2_ada" / "pyproject.toml").read_text())["project"]
-    assert project["name"] == "hjgan-stylegan2-ada" and "hjgan_plugin" in project["dependencies"]
+    assert INTEGRATION_NAMES >= {"stylegan2_ada"} and set(found) == INTEGRATION_NAMES
+    for folder in INTEGRATIONS:
+        project = tomllib.loads((folder / "pyproject.toml").read_text())["project"]
+        package = f"hjgan_{folder.name}"
+        assert project["name"] == package.replace("_", "-") and "hjgan_plugin" in project["dependencies"]
+        assert found[folder.name] == {folder.name: f"{package}.plugin"}
+        assert (folder / package / "plugin.py").is_file() and (folder / "README.md").is_file()
+
+
+def _integration_hooks(pm, name: str) -> None:
+    hooks = _hooks(pm, name)
+    assert "hjgan_register_adapters" in hooks and hooks & {"hjgan_patch_hosts", "hjgan_cli_commands"}, (name, hooks)
 
 
 def test_installed_plugins_come_from_the_entry_point_group():
-    needed = ("hjgan_plugin", "hjgan-stylegan2-ada")
+    needed = ("hjgan_plugin", *(f"hjgan-{name.replace('_', '-')}" for name in INTEGRATION_NAMES))
     if not all(_installed(n) for n in needed):
         if os.environ.get("CI"):
             pytest.fail(f"{needed} are not pip-installed in CI: scripts/setup.sh must install them")
         pytest.skip("hjgan_plugin and its integrations are not pip-installed here (bash scripts/setup.sh does it)")
     pm = make_plugin_manager()
     dists = {pm.get_name(plugin): dist.project_name.replace("-", "_") for plugin, dist in pm.list_plugin_distinfo()}
-    for name, hooks in {**BUILTIN_HOOKS, **INTEGRATION_HOOKS}.items():
+    for name in {*BUILTIN_HOOKS, *INTEGRATION_NAMES}:
         assert name in dists, f"{name!r} was not loaded through the 'hjgan' entry points"
-        assert _hooks(pm, name) == hooks
-    assert {dists[n] for n in BUILTIN_HOOKS} == {"hjgan_plugin"}
-    assert dists["stylegan2_ada"] == "hjgan_stylegan2_ada"
+    for name, hooks in BUILTIN_HOOKS.items():
+        assert _hooks(pm, name) == hooks and dists[name] == "hjgan_plugin"
+    for name in INTEGRATION_NAMES:
+        _integration_hooks(pm, name)
+        assert dists[name] == f"hjgan_{name}"
     assert pm.sources == {}  # nothing had to come from the source tree
     text = describe(pm)
     assert "  stylegan2_ada [hjgan-stylegan2-ada 0.1.0]" in text and "  generic_adapter [hjgan_plugin 0.1.0]" in text
@@ -82,12 +96,14 @@ def test_installed_plugins_come_from_the_entry_point_group():
 
 def test_source_tree_declarations_give_the_same_plugins():
     pm = make_plugin_manager(load_entrypoints=False)
-    assert {name for name, _ in pm.list_name_plugin()} == set(BUILTIN_HOOKS) | set(INTEGRATION_HOOKS)
-    for name, hooks in {**BUILTIN_HOOKS, **INTEGRATION_HOOKS}.items():
+    assert {name for name, _ in pm.list_name_plugin()} == set(BUILTIN_HOOKS) | INTEGRATION_NAMES
+    for name, hooks in BUILTIN_HOOKS.items():
         assert _hooks(pm, name) == hooks
-    assert set(adapters(pm)) == {"generic", "stylegan2-ada"}
-    assert set(patch_hosts(pm)) == {"stylegan2-ada"}
-    assert pm.sources["stylegan2_ada"] == "integrations/stylegan2_ada (source tree, not installed)"
+    for name in INTEGRATION_NAMES:
+        _integration_hooks(pm, name)
+        assert pm.sources[name] == f"integrations/{name} (source tree, not installed)"
+    assert {"generic", "stylegan2-ada"} <= set(adapters(pm))
+    assert "stylegan2-ada" in patch_hosts(pm)
     text = describe(pm)
     assert "  stylegan2_ada [integrations/stylegan2_ada (source tree, not installed)]" in text
     assert "  generic_adapter [hjgan_plugin/plugins (built-in, source tree)]" in text
@@ -98,10 +114,10 @@ def test_uninstalled_plugins_are_loaded_from_the_source_tree_with_a_warning(monk
     import pluggy
 
     monkeypatch.setattr(pluggy.PluginManager, "load_setuptools_entrypoints", lambda self, group, name=None: 0)
-    with pytest.warns(UserWarning, match=r"\['exchange_rules', 'generic_adapter', 'stylegan2_ada'\] are not "
-                                         r"installed; loaded from the source tree"):
+    expected = sorted({*BUILTIN_HOOKS, *INTEGRATION_NAMES})
+    with pytest.warns(UserWarning, match=re.escape(f"{expected} are not installed; loaded from the source tree")):
         pm = make_plugin_manager()
-    assert set(adapters(pm)) == {"generic", "stylegan2-ada"}
+    assert {"generic", "stylegan2-ada"} <= set(adapters(pm))
 
 
 def test_hookspecs_are_grouped_documented_and_marked():
