@@ -50,7 +50,7 @@ def preserved_running_stats(module: nn.Module | None) -> Iterator[None]:
         with torch.no_grad():
             for m, buffers in saved:
                 for key, value in buffers.items():
-                    getattr(m, key).copy_(value)
+                    getattr(m, key).data.copy_(value)  # .data: no version bump, the adversarial graph saved them
 
 
 def _is_batch_aligned(value: Any, n: int) -> bool:

@@ -227,3 +227,21 @@ def test_output_layer_runs_the_whole_forward():
 def test_unknown_layer_name_suggests_close_names():
     with pytest.raises(ValueError, match=r"no module named 'blok2'.*Did you mean \['block2'"):
         capture(Blocks(), ["blok2"])
+
+
+def test_batchnorm_generator_in_training_mode_backpropagates_the_adversarial_pass_after_the_penalty():
+    """The penalty's passes restore BatchNorm's running statistics without bumping their version: the
+    adversarial pass's graph saved them, and its backward must still run."""
+    from hjgan_plugin import attach
+
+    torch.manual_seed(0)
+    G = nn.Sequential(nn.Linear(3, 8), nn.BatchNorm1d(8), nn.Tanh(), nn.Linear(8, 4)).train()
+    session = attach(G, None, penalty="joint", lambda_h=1.0, lambda_j=1.0)
+    z = torch.randn(8, 3)
+    fake = G(z)
+    stats = G[1].running_mean.clone(), G[1].running_var.clone()
+    loss = fake.square().mean() + session.generator_penalty(z, G_z=fake)
+    loss.backward()  # "modified by an inplace operation" if the restore bumped the version counters
+    assert all(p.grad is not None for p in G.parameters())
+    torch.testing.assert_close(G[1].running_mean, stats[0])
+    torch.testing.assert_close(G[1].running_var, stats[1])
