@@ -1,0 +1,125 @@
+"""The twelve patched PyTorch-GAN scripts, run for real (opt-in: needs a checkout).
+
+    HJGAN_PYTORCH_GAN_DIR=~/PyTorch-GAN python -m pytest -q tests/test_pytorch_gan_upstream.py
+
+``HJGAN_PYTORCH_GAN_DIR`` is a clean eriklindernoren/PyTorch-GAN checkout at 36d3c77 (only its
+``implementations/`` is read; it is copied, never changed). The scripts import torchvision, so they run
+in a subprocess under ``HJGAN_HOSTS_PYTHON`` (default ``.venv-hosts/bin/python``, made by
+``bash scripts/setup.sh --hosts``), which must have hjgan_pytorch_gan installed. Each script trains one
+epoch over 128 real Fashion-MNIST images (Debian's ``dataset-fashion-mnist``, laid out as torchvision's
+MNIST by ``hjgan data mnist DIR --subset 128``) at ``--batch_size 64``, with ``torch`` and ``numpy``
+seeded by a wrapper (the scripts have no seed option) and one thread.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hjgan_pytorch_gan import MODELS
+from hjgan_pytorch_gan import patching as ptg_patching
+from hjgan_plugin.cli import main as cli_main
+from hjgan_plugin.patching import sha256
+
+ROOT = Path(__file__).resolve().parents[1]
+CHECKOUT = os.environ.get("HJGAN_PYTORCH_GAN_DIR")
+PYTHON = os.environ.get("HJGAN_HOSTS_PYTHON", str(ROOT / ".venv-hosts" / "bin" / "python"))
+FASHION = Path("/usr/share/datasets/fashion-mnist")
+RUN = ("import runpy, sys, numpy, torch; torch.manual_seed(0); numpy.random.seed(0); "
+       "sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')")
+ARGS = ["--n_epochs", "1", "--batch_size", "64"]
+
+if not CHECKOUT or not (Path(CHECKOUT) / "implementations" / "gan" / "gan.py").is_file():
+    pytest.skip("set HJGAN_PYTORCH_GAN_DIR to an eriklindernoren/PyTorch-GAN checkout at 36d3c77 to run the "
+                "upstream scripts", allow_module_level=True)
+if not Path(PYTHON).is_file():
+    pytest.skip(f"no hosts interpreter at {PYTHON} (bash scripts/setup.sh --hosts makes it; or set "
+                "HJGAN_HOSTS_PYTHON)", allow_module_level=True)
+if not FASHION.is_dir():
+    pytest.skip(f"no Fashion-MNIST IDX files in {FASHION} (apt-get install dataset-fashion-mnist)",
+                allow_module_level=True)
+
+
+def copy_checkout(dest: Path) -> Path:
+    shutil.copytree(Path(CHECKOUT) / "implementations", dest / "implementations",
+                    ignore=lambda d, names: [n for n in names if Path(d).name == "implementations" and n not in MODELS])
+    done = CliRunner().invoke(cli_main, ["data", "mnist", str(dest / "data" / "mnist"), "--from", str(FASHION),
+                                         "--subset", "128"])
+    assert done.exit_code == 0, done.output
+    return dest
+
+
+@pytest.fixture(scope="module")
+def patched(tmp_path_factory) -> Path:
+    repo = copy_checkout(tmp_path_factory.mktemp("patched"))
+    ptg_patching.patch(repo)
+    return repo
+
+
+def run(repo: Path, model: str, *extra: str) -> tuple[str, dict[str, bytes]]:
+    """Run one script; its stdout and the images it wrote (cleared first)."""
+    folder = repo / "implementations" / model
+    shutil.rmtree(folder / "images", ignore_errors=True)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
+    done = subprocess.run([PYTHON, "-c", RUN, f"{model}.py", *ARGS, *extra], cwd=folder, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"{model} {extra}:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
+    images = {str(p.relative_to(folder)): p.read_bytes() for p in sorted((folder / "images").rglob("*.png"))}
+    return done.stdout, images
+
+
+def epoch_lines(stdout: str) -> list[str]:
+    return [line for line in stdout.splitlines() if line.startswith("[Epoch")]
+
+
+def test_every_patch_applies_to_a_clean_copy_and_reverses(tmp_path):
+    repo = copy_checkout(tmp_path)
+    files = ptg_patching.PATCHES.manifest()["files"]
+    assert all(sha256(repo / rel) == h["original"] for rel, h in files.items()), "the checkout is not 36d3c77"
+    assert ptg_patching.patch(repo, check_only=True).applied == ptg_patching.NAMES
+    assert all(sha256(repo / rel) == h["original"] for rel, h in files.items())
+    ptg_patching.patch(repo)
+    assert all(sha256(repo / rel) in h["patched"] for rel, h in files.items())
+    ptg_patching.patch(repo, reverse=True)
+    assert all(sha256(repo / rel) == h["original"] for rel, h in files.items())
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, patched) -> Path:
+    """Upstream plus only the fixes: the patched scripts without their four hj lines (for ten of the
+    twelve, byte-identical to upstream, which is checked; bgan and began do not run unfixed)."""
+    repo = copy_checkout(tmp_path_factory.mktemp("reference"))
+    for model in MODELS:
+        rel = f"implementations/{model}/{model}.py"
+        lines = (patched / rel).read_text().splitlines(keepends=True)
+        kept = [line for line in lines if not ("hj" in line or "session" in line)]
+        assert len(lines) - len(kept) == 4
+        (repo / rel).write_text("".join(kept))
+        assert (sha256(repo / rel) == ptg_patching.PATCHES.manifest()["files"][rel]["original"]) == \
+            (model not in ("bgan", "began"))
+    return repo
+
+
+@pytest.mark.parametrize("model", list(MODELS))
+def test_without_hj_the_losses_and_images_are_upstream_s(model, patched, reference):
+    out, images = run(patched, model)
+    ref_out, ref_images = run(reference, model)
+    assert epoch_lines(out) == epoch_lines(ref_out) and len(epoch_lines(out)) >= 1
+    assert images and images == ref_images
+    assert "[hj]" not in out
+
+
+@pytest.mark.parametrize("model", list(MODELS))
+def test_with_hj_the_penalty_runs_and_the_exchange_reports_its_pairs(model, patched):
+    exchange = [] if model == "cgan" else ["--hj-exchange-every", "1"]
+    out, images = run(patched, model, "--hj", "--hj-lambda-h", "0.01", *exchange)
+    assert "[hj] [G step 0] [hessian: " in out and images
+    assert len(epoch_lines(out)) == (1 if model == "wgan_gp" else 2)  # wgan_gp: G (and its log) every n_critic
+    if exchange:
+        n_pairs = 2 if model in ("began", "ebgan") else 1
+        assert f"[hj] {model}: weight exchange pairing (function " in out and f": {n_pairs} pair(s)" in out
+        assert "[exchanges: 1]" in out
