@@ -30,7 +30,10 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] \
    || ! $VENV/bin/python -c "import importlib.metadata as m; m.distribution('hjgan_plugin')" 2>/dev/null; then
   args=(-e ".[test]")
   for dir in integrations/*/; do
+    # an integration's [train] extra holds what its trainer imports; a host marked `environment = "hosts"`
+    # under [tool.hjgan] (its trainer needs torchvision) gets it only in .venv-hosts
     extra=$(grep -q '^train = ' "$dir/pyproject.toml" && echo "[train]" || true)
+    if [ $VENV = .venv ] && grep -q '^environment = "hosts"' "$dir/pyproject.toml"; then extra=; fi
     args+=(-e "${dir%/}$extra")
   done
   $VENV/bin/pip install -q "${args[@]}" -e examples/hjgan-msgan

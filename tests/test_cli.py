@@ -74,21 +74,22 @@ def test_cli_plugins_lists_every_builtin_and_integration():
     result = CliRunner().invoke(cli_main, ["plugins"])
     assert result.exit_code == 0, result.output
     out = result.output
-    for name in ("exchange_rules", "generic_adapter", "stylegan2_ada"):
+    for name in ("exchange_rules", "generic_adapter", "progan", "pytorch_gan", "stylegan2_ada"):
         assert f"\n  {name} [" in out, name
-    assert "adapters:" in out and "  generic:" in out and "  stylegan2-ada:" in out
+    assert "adapters:" in out and "  generic:" in out and "  stylegan2-ada:" in out and "  progan:" in out
     assert "exchange rules: blend, blend-norm, random-control, random-fixed" in out
-    assert "patch hosts (hjgan patch HOST DIR): stylegan2-ada" in out
+    assert "patch hosts (hjgan patch HOST DIR): pytorch-gan, stylegan2-ada" in out
 
 
 def test_cli_patch_refuses_an_unknown_host(tmp_path):
-    result = CliRunner().invoke(cli_main, ["patch", "progan", str(tmp_path)])
-    assert result.exit_code == 2 and "'progan' is not a host of an installed integration" in result.output
-    assert "['stylegan2-ada']" in result.output
+    result = CliRunner().invoke(cli_main, ["patch", "biggan", str(tmp_path)])
+    assert result.exit_code == 2 and "'biggan' is not a host of an installed integration" in result.output
+    assert "['pytorch-gan', 'stylegan2-ada']" in result.output
 
 
-def test_cli_has_the_integration_commands():
-    result = CliRunner().invoke(cli_main, ["stylegan2-ada", "--help"])
+@pytest.mark.parametrize("host", ["stylegan2-ada", "progan"])
+def test_cli_has_the_integration_commands(host):
+    result = CliRunner().invoke(cli_main, [host, "--help"])
     assert result.exit_code == 0 and "train" in result.output
 
 

@@ -70,3 +70,16 @@ def test_integration_wheel_ships_its_patches_and_entry_point(project, tmp_path):
     shipped = {n.split("/patches/", 1)[1] for n in wheel.namelist() if f"{package.name}/patches/" in n}
     expected = {p.name for p in link.resolve().iterdir() if p.suffix in (".patch", ".json")}
     assert expected and shipped == expected
+
+
+@pytest.mark.parametrize("project", INTEGRATIONS, ids=[p.name for p in INTEGRATIONS])
+def test_a_host_needing_torchvision_is_kept_out_of_the_main_environment(project):
+    """scripts/setup.sh installs a host's [train] extra into .venv unless the host is marked for .venv-hosts:
+    torchvision there would replace the CPU torch 2.13 with a multi-GB build."""
+    import tomllib
+
+    data = tomllib.loads((project / "pyproject.toml").read_text())
+    train = data["project"].get("optional-dependencies", {}).get("train", [])
+    needs_torchvision = any(req.split("[")[0].split("=")[0].split(">")[0].strip() == "torchvision" for req in train)
+    hosts = data.get("tool", {}).get("hjgan", {}).get("environment") == "hosts"
+    assert hosts or not needs_torchvision, f"{project.name}: its [train] extra needs torchvision; mark it hosts"

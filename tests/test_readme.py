@@ -21,10 +21,11 @@ import pytest
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-READMES = [ROOT / "README.md", ROOT / "integrations" / "stylegan2_ada" / "README.md",
+READMES = [ROOT / "README.md", *sorted((ROOT / "integrations").glob("*/README.md")),
            ROOT / "examples" / "hjgan-msgan" / "README.md"]
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 UPSTREAM_TEST = "tests/test_stylegan2_ada_upstream.py"
+PROGAN_TEST = "tests/test_progan_upstream.py"
 # commands whose real run needs an upstream checkout (opt-in, HJGAN_STYLEGAN2_ADA_DIR) or is CI itself
 RUN_ELSEWHERE = {
     "bash scripts/test.sh": ".ci/run",
@@ -36,6 +37,22 @@ RUN_ELSEWHERE = {
     "HJGAN_STYLEGAN2_ADA_DIR=~/stylegan2-ada-pytorch bash scripts/test.sh tests/test_stylegan2_ada_upstream.py":
         UPSTREAM_TEST,
     'pip install -e ".[train]"': "scripts/setup.sh",
+    "pip install --no-deps pro-gan-pth==3.4": "scripts/setup.sh",
+    "pip install torchvision": "scripts/setup.sh",
+    "bash scripts/setup.sh --hosts": ".ci/run",
+    "bash scripts/setup.sh --hosts && bash scripts/test.sh tests/test_progan_adapter.py tests/test_progan_upstream.py":
+        ".ci/run",
+    "hjgan progan train TRAIN_PATH OUTPUT_DIR [progan_train's options] --hj [--hj-*]":
+        f"{PROGAN_TEST}::test_hj_run_prints_scalars_and_follows_the_depth",
+    "hjgan progan train ~/images runs --depth 7 --latent_size 256 --hj --hj-lambda-h 1e-4 --hj-exchange-every 1":
+        f"{PROGAN_TEST}::test_hj_run_prints_scalars_and_follows_the_depth",
+    "hjgan patch pytorch-gan ~/PyTorch-GAN":
+        "tests/test_pytorch_gan_upstream.py::test_every_patch_applies_to_a_clean_copy_and_reverses",
+    "cd ~/PyTorch-GAN/implementations/cgan && python cgan.py --hj --hj-lambda-h 0.01":
+        "tests/test_pytorch_gan_upstream.py::test_with_hj_the_penalty_runs_and_the_exchange_reports_its_pairs",
+    "HJGAN_PYTORCH_GAN_DIR=~/PyTorch-GAN bash scripts/test.sh tests/test_pytorch_gan_upstream.py":
+        "tests/test_pytorch_gan_upstream.py",
+    "hjgan progan train --help": "tests/test_progan_adapter.py::test_launcher_adds_the_hj_flags_to_upstreams_own_parser",
     "pip install ./examples/hjgan-msgan": "scripts/setup.sh",
 }
 
