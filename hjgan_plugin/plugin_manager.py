@@ -129,11 +129,10 @@ def get_plugin_manager() -> pluggy.PluginManager:
 
 def plugin_options(pm: pluggy.PluginManager) -> tuple[Option, ...]:
     """The options the plugins of ``pm`` declared through ``hjgan_addoption``."""
-    if isinstance(pm, HJPluginManager):
-        return pm.option_parser.options
-    parser = OptionParser(BUILTIN_OPTIONS)  # a plain pluggy manager: ask its plugins now
-    pm.hook.hjgan_addoption(parser=parser)
-    return parser.options
+    if not isinstance(pm, HJPluginManager):  # the historic hook's answers are kept by the HJPluginManager
+        raise TypeError(f"hjgan needs the plugin manager make_plugin_manager() builds, got a {type(pm).__name__}; "
+                        "register your plugins on it with pm.register(plugin)")
+    return pm.option_parser.options
 
 
 def _collect(results: list[Any], what: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hosts import HOSTS_PYTHON, NO_HOSTS_PYTHON
 from click.testing import CliRunner
 
 from hjgan_plugin.cli import main as cli_main
@@ -19,8 +20,6 @@ from hjgan_plugin.datasets.idx import (DEBIAN_FASHION_MNIST, DTYPES, IDXError, d
                                        find_mnist_files, read_idx, write_idx)
 from hjgan_plugin.datasets.torchvision_mnist import legacy_cache, raw_folder, write_mnist_layout
 
-ROOT = Path(__file__).resolve().parents[1]
-HOSTS_PYTHON = Path(os.environ.get("HJGAN_HOSTS_PYTHON", ROOT / ".venv-hosts" / "bin" / "python"))
 NAMES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 
 
@@ -288,8 +287,7 @@ def test_debian_fashion_mnist(tmp_path):
 
 def test_torchvision_loads_the_layout_offline(source, tmp_path):
     if not HOSTS_PYTHON.exists():
-        pytest.skip(f"no hosts venv python at {HOSTS_PYTHON} "
-                    "(bash scripts/setup.sh --hosts, or set HJGAN_HOSTS_PYTHON)")
+        pytest.skip(NO_HOSTS_PYTHON)
     folder, arrays = source
     assert _run(str(tmp_path / "data"), "--from", str(folder)).exit_code == 0
     script = ("import sys, torch, torchvision.datasets.utils as u\n"

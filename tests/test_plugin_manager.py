@@ -284,3 +284,16 @@ def test_a_source_tree_integration_that_does_not_import_is_left_out_with_the_err
                                          r"ImportError: needs a library not installed"):
         pm = plugin_manager.make_plugin_manager(load_entrypoints=False)
     assert pm.get_plugin("broken") is None and "hjgan_broken_host" not in sys.modules
+
+
+def test_a_plain_pluggy_manager_is_refused_with_the_fix():
+    import pluggy
+
+    from hjgan_plugin.plugin_manager import plugin_options
+
+    plain = pluggy.PluginManager("hjgan")
+    plain.add_hookspecs(hookspecs)
+    with pytest.raises(TypeError, match=r"needs the plugin manager make_plugin_manager\(\) builds, got a PluginManager"):
+        plugin_options(plain)
+    with pytest.raises(TypeError, match="make_plugin_manager"):
+        attach(mlp(2, 3), None, plugin_manager=plain, msgan_weight=1.0)

@@ -10,8 +10,6 @@ latent 16, one grey channel, batch 4, one epoch per depth, one repeat); upstream
 """
 from __future__ import annotations
 
-import gzip
-import os
 import re
 import subprocess
 import tempfile
@@ -19,10 +17,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hosts import HOSTS_PYTHON, NO_HOSTS_PYTHON
+
+from hjgan_plugin.datasets.idx import DEBIAN_FASHION_MNIST, read_idx
 
 ROOT = Path(__file__).resolve().parents[1]
-HOSTS_PYTHON = Path(os.environ.get("HJGAN_HOSTS_PYTHON", ROOT / ".venv-hosts" / "bin" / "python"))
-FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")
+FASHION_MNIST = DEBIAN_FASHION_MNIST / "t10k-images-idx3-ubyte.gz"
 TINY = ["--depth", "3", "--num_channels", "1", "--latent_size", "16", "--epochs", "1", "1", "--batch_sizes",
         "4", "4", "--batch_repeats", "1", "--num_workers", "0", "--feedback_factor", "1", "--checkpoint_factor",
         "1", "--num_feedback_samples", "4", "--flip_horizontal", "False"]
@@ -42,7 +42,7 @@ def _hosts(code: str, *args: str, check: bool = True, timeout: int = 120) -> sub
 
 def _why_not() -> str | None:
     if not HOSTS_PYTHON.is_file():
-        return f"no hosts interpreter at {HOSTS_PYTHON} (bash scripts/setup.sh --hosts, or set HJGAN_HOSTS_PYTHON)"
+        return NO_HOSTS_PYTHON
     probe = _hosts("""
         import importlib.metadata as m
         for dist in ("pro-gan-pth", "hjgan-progan", "tensorboard"):
@@ -77,13 +77,9 @@ def images(workdir) -> Path:
     folder = workdir / "images"
     folder.mkdir()
     if FASHION_MNIST.is_file():
-        import numpy as np
         from PIL import Image
 
-        with gzip.open(FASHION_MNIST) as f:
-            f.read(16)  # IDX header: magic, count, rows, cols
-            pixels = np.frombuffer(f.read(8 * 28 * 28), np.uint8).reshape(8, 28, 28)
-        for i, img in enumerate(pixels):
+        for i, img in enumerate(read_idx(FASHION_MNIST, ndim=3)[:8]):
             Image.fromarray(img).save(folder / f"{i:03d}.png")
     else:
         from hjgan_plugin.testbed.squares import write_pngs

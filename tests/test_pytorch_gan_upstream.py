@@ -18,17 +18,19 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hosts import HOSTS_PYTHON, NO_HOSTS_PYTHON
 from click.testing import CliRunner
 
 from hjgan_pytorch_gan import MODELS
 from hjgan_pytorch_gan import patching as ptg_patching
 from hjgan_plugin.cli import main as cli_main
+from hjgan_plugin.datasets.idx import DEBIAN_FASHION_MNIST
 from hjgan_plugin.patching import sha256
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECKOUT = os.environ.get("HJGAN_PYTORCH_GAN_DIR")
-PYTHON = os.environ.get("HJGAN_HOSTS_PYTHON", str(ROOT / ".venv-hosts" / "bin" / "python"))
-FASHION = Path("/usr/share/datasets/fashion-mnist")
+PYTHON = str(HOSTS_PYTHON)
+FASHION = DEBIAN_FASHION_MNIST
 RUN = ("import runpy, sys, numpy, torch; torch.manual_seed(0); numpy.random.seed(0); "
        "sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')")
 ARGS = ["--n_epochs", "1", "--batch_size", "64"]
@@ -36,9 +38,8 @@ ARGS = ["--n_epochs", "1", "--batch_size", "64"]
 if not CHECKOUT or not (Path(CHECKOUT) / "implementations" / "gan" / "gan.py").is_file():
     pytest.skip("set HJGAN_PYTORCH_GAN_DIR to an eriklindernoren/PyTorch-GAN checkout at 36d3c77 to run the "
                 "upstream scripts", allow_module_level=True)
-if not Path(PYTHON).is_file():
-    pytest.skip(f"no hosts interpreter at {PYTHON} (bash scripts/setup.sh --hosts makes it; or set "
-                "HJGAN_HOSTS_PYTHON)", allow_module_level=True)
+if not HOSTS_PYTHON.is_file():
+    pytest.skip(NO_HOSTS_PYTHON, allow_module_level=True)
 if not FASHION.is_dir():
     pytest.skip(f"no Fashion-MNIST IDX files in {FASHION} (apt-get install dataset-fashion-mnist)",
                 allow_module_level=True)

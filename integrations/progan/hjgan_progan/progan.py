@@ -36,6 +36,7 @@ from pro_gan_pytorch.networks import Discriminator, Generator  # noqa: E402
 
 from hjgan_plugin.config import HJConfig  # noqa: E402
 from hjgan_plugin.exchange.pairing import resolve_pairs  # noqa: E402
+from hjgan_plugin.layers import unwrap  # noqa: E402
 from hjgan_plugin.session import Session, attach  # noqa: E402
 
 from .adapter import ADAPTER, depth_pairing  # noqa: E402
@@ -76,7 +77,7 @@ class HJProGAN(_gan.ProGAN):
         progan = cls(gen, dis, device=device, use_ema=use_ema, ema_beta=ema_beta, hj=hj,
                      **{f"hj_{k}": v for k, v in hj_fields.items()})
         if use_ema and "shadow_generator" in saved:
-            _bare(progan.gen_shadow).load_state_dict(saved["shadow_generator"]["state_dict"])
+            unwrap(progan.gen_shadow).load_state_dict(saved["shadow_generator"]["state_dict"])
         return progan
 
     # ------------------------------------------------------------------ depth-following exchange
@@ -134,10 +135,6 @@ class HJProGAN(_gan.ProGAN):
             writer.add_scalar(name, value, global_step=step)
         print("hj: step %s  " % step + "  ".join(f"{k}: {v:.6g}" for k, v in scalars.items()), flush=True)
         return scalars
-
-
-def _bare(module: torch.nn.Module) -> torch.nn.Module:
-    return getattr(module, "module", module)
 
 
 class _ReportingWriter(UpstreamSummaryWriter):
