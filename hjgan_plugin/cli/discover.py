@@ -1,0 +1,180 @@
+"""``hjgan discover`` and ``hjgan traverse``: latent directions of a frozen generator, and walks along them
+(docs/design.md §12).
+
+    hjgan discover --generator MODULE:FACTORY --latent-dim D --num-directions K --method M --out DIR
+    hjgan traverse DIR/directions.pt --generator MODULE:FACTORY [--steps 7 --range 3 --samples 2 --gif walk.gif]
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .loaders import load_generator
+
+
+def _generator(spec: str, checkpoint: str | None) -> Any:
+    """The factory's network, with ``--checkpoint`` (a plain state dict) loaded into it."""
+    import torch
+
+    G = load_generator(spec, "--generator")
+    if checkpoint is None:
+        return G
+    if not isinstance(G, torch.nn.Module):
+        raise click.BadParameter("--checkpoint loads a state dict, so the factory must return an nn.Module",
+                                 param_hint="--checkpoint")
+    if not Path(checkpoint).is_file():
+        raise click.BadParameter(f"no such file: {checkpoint}", param_hint="--checkpoint")
+    state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
+        state = state["state_dict"]
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise click.BadParameter(f"{checkpoint} is not a state dict (a dict of tensors, or one under 'state_dict')",
+                                 param_hint="--checkpoint")
+    missing, unexpected = G.load_state_dict(state, strict=False)
+    if missing or unexpected:
+        raise click.BadParameter(f"{checkpoint} does not fit {type(G).__name__} built by {spec}: missing "
+                                 f"{list(missing)[:5]}, unexpected {list(unexpected)[:5]}", param_hint="--checkpoint")
+    return G.eval()
+
+
+def _ints(text: str | None) -> list[int] | None:
+    if text is None:
+        return None
+    try:
+        if "-" in text and "," not in text:
+            lo, hi = (int(x) for x in text.split("-"))
+            return list(range(lo, hi + 1))
+        return [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: expected comma-separated indices (0,1,5) or a range (0-39)",
+                                 param_hint="--subspace") from None
+
+
+def _plot_loss(history: list[float], path: Path, method: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 3))
+    ax.plot(history)
+    ax.set_yscale("log" if min(history) > 0 else "linear")
+    ax.set_xlabel("step")
+    ax.set_ylabel(f"{method} loss")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def _walk(G: Any, directions: Any, samples: int, steps: int, span: float, seed: int, out: Path,
+          gif: str | None, scale: int) -> list[Path]:
+    import torch
+
+    from ..discovery.traversal import save_gif, save_grid, traverse
+
+    z = torch.randn(samples, directions.shape[1], generator=torch.Generator().manual_seed(seed))
+    images = traverse(G, directions, z, steps=steps, span=span)
+    written = [save_grid(images, out, scale=scale)]
+    if gif is not None:
+        written.append(save_gif(images, gif, scale=scale))
+    return written
+
+
+@click.command("discover")
+@click.option("--generator", "spec", required=True,
+              help="MODULE:FACTORY or FILE.py:FACTORY (FACTORY() returns G: z -> image), or a TorchScript file")
+@click.option("--checkpoint", default=None, help="a plain state dict to load into the factory's network")
+@click.option("--latent-dim", type=int, required=True, help="size of G's latent")
+@click.option("--num-directions", type=int, required=True, help="K, the number of directions")
+@click.option("--method", type=click.Choice(["hessian", "jacobian", "joint", "sefa", "ganspace"]), default="joint",
+              show_default=True, help="gradient needs attribute functions: use the Python API")
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="folder for directions.pt and pictures")
+@click.option("--steps", type=int, default=500, show_default=True, help="Adam steps (hessian, jacobian, joint)")
+@click.option("--batch-size", type=int, default=32, show_default=True)
+@click.option("--lr", type=float, default=0.01, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--sampling", type=click.Choice(["path", "zero"]), default="path", show_default=True,
+              help="path: the Hessian Penalty's (one direction, random distance); zero: OroJaR's (w = 0)")
+@click.option("--path-size", type=float, default=3.0, show_default=True, help="the path sampling's distance bound")
+@click.option("--subspace", default=None, help="latent indices to search in: 0,1,5 or 0-39")
+@click.option("--no-ortho", is_flag=True, help="do not orthonormalize the directions each step")
+@click.option("--layers", default=None, help="comma-separated module names to penalize (default: G's output)")
+@click.option("--layer", default=None,
+              help="sefa: the first layer's name (default: weight-free E[JᵀJ]); ganspace: the layer to take PCA of "
+                   "('input': of the latents) [default: output]")
+@click.option("--samples", type=int, default=None, help="sefa/ganspace: latents to sample")
+@click.option("--traversal-steps", type=int, default=7, show_default=True)
+@click.option("--range", "span", type=float, default=3.0, show_default=True, help="traversal: walk from -range to range")
+@click.option("--scale", type=int, default=4, show_default=True, help="pixel scale of the pictures")
+@click.option("--no-progress", is_flag=True, help="no progress bar")
+def discover(spec: str, checkpoint: str | None, latent_dim: int, num_directions: int, method: str, out: str,
+             steps: int, batch_size: int, lr: float, seed: int, sampling: str, path_size: float,
+             subspace: str | None, no_ortho: bool, layers: str | None, layer: str | None, samples: int | None,
+             traversal_steps: int, span: float, scale: int, no_progress: bool) -> None:
+    """Find K latent directions of a frozen G; write DIR/directions.pt, DIR/traversal.png (rows: directions,
+    columns: steps, centre column framed) and, for the iterative methods, DIR/loss.png."""
+    from ..discovery import discover_directions
+    from ..discovery.penalty import PENALTIES
+    from ..metrics.progress import ProgressBar
+
+    G = _generator(spec, checkpoint)
+    options: dict[str, Any] = {}
+    if method in PENALTIES:
+        options = {"sampling": sampling, "path_size": path_size, "subspace": _ints(subspace), "ortho": not no_ortho,
+                   "layers": layers.split(",") if layers else None}
+    elif layer is not None or method == "ganspace":
+        options["layer"] = layer or "output"
+    if samples is not None and method in ("sefa", "ganspace"):
+        options["samples"] = samples
+    bar = ProgressBar(steps if method in PENALTIES else 0, f"{method} discovery", enabled=not no_progress)
+    try:
+        found = discover_directions(G, latent_dim, num_directions, method, steps=steps, batch_size=batch_size,
+                                    lr=lr, seed=seed, on_step=lambda _, loss: bar.update(note=f"loss {loss:.3g}"),
+                                    **options)
+    except (ValueError, TypeError, FloatingPointError) as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        bar.close()
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [found.save(folder / "directions.pt")]
+    written += _walk(G, found.directions, 1, traversal_steps, span, seed, folder / "traversal.png", None, scale)
+    if found.history:
+        _plot_loss(found.history, folder / "loss.png", method)
+        written.append(folder / "loss.png")
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+@click.command("traverse")
+@click.argument("directions_file", type=click.Path())
+@click.option("--generator", "spec", required=True, help="MODULE:FACTORY or FILE.py:FACTORY, as for hjgan discover")
+@click.option("--checkpoint", default=None, help="a plain state dict to load into the factory's network")
+@click.option("--steps", type=int, default=7, show_default=True, help="images per direction")
+@click.option("--range", "span", type=float, default=3.0, show_default=True, help="walk from -range to range")
+@click.option("--samples", type=int, default=1, show_default=True, help="base latents (rows per direction)")
+@click.option("--seed", type=int, default=0, show_default=True, help="seed of the base latents")
+@click.option("--out", default="traversal.png", show_default=True, help="the grid PNG")
+@click.option("--gif", default=None, help="also write a looping GIF here")
+@click.option("--scale", type=int, default=4, show_default=True, help="pixel scale")
+def traverse(directions_file: str, spec: str, checkpoint: str | None, steps: int, span: float, samples: int,
+             seed: int, out: str, gif: str | None, scale: int) -> None:
+    """Render saved directions as a grid (rows: sample x direction, columns: steps) and optionally a GIF."""
+    from ..discovery import Directions
+
+    try:
+        found = Directions.load(directions_file)
+    except (FileNotFoundError, ValueError) as exc:
+        raise click.BadParameter(str(exc), param_hint="DIRECTIONS_FILE") from None
+    G = _generator(spec, checkpoint)
+    try:
+        written = _walk(G, found.directions, samples, steps, span, seed, Path(out), gif, scale)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+COMMANDS = (discover, traverse)
