@@ -12,6 +12,7 @@ seeded by a wrapper (the scripts have no seed option) and one thread.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -124,3 +125,25 @@ def test_with_hj_the_penalty_runs_and_the_exchange_reports_its_pairs(model, patc
         n_pairs = 2 if model in ("began", "ebgan") else 1
         assert f"[hj] {model}: weight exchange pairing (function " in out and f": {n_pairs} pair(s)" in out
         assert "[exchanges: 1]" in out
+
+
+def test_table1_benchmark_end_to_end_on_two_models(tmp_path):
+    """benchmarks/pytorch_gan_table1.py on the real scripts, tiny: two models, two seeds, three settings;
+    cgan's exchange is the refusal row."""
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    done = subprocess.run([PYTHON, str(ROOT / "benchmarks" / "pytorch_gan_table1.py"), "--checkout", CHECKOUT,
+                           "--models", "bgan", "cgan", "--seeds", "0", "1", "--iterations", "8", "--samples", "300",
+                           "--classifier-epochs", "1", "--out", str(out)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    result = json.loads((out / "pytorch_gan_table1.json").read_text())
+    assert len(result["rows"]) == 12 and result["classifier"]["size"] == 16
+    refused = [r for r in result["rows"] if r.get("refused")]
+    assert {(r["model"], r["setting"]) for r in refused} == {("cgan", "exchange")}
+    scored = [r for r in result["rows"] if not r.get("refused")]
+    assert all(1 <= r["is_fashion"] <= 10 and r["fd_fashion"] > 0 for r in scored)
+    assert any("[hj] bgan: weight exchange pairing" in line for r in scored for line in r["pairing"])
+    page = (out / "pytorch_gan_table1.md").read_text()
+    assert "| bgan |" in page and "refused¹" in page and "--checkout" not in page
+    assert (out / "pytorch_gan_table1.png").stat().st_size > 0

@@ -3,13 +3,15 @@
     hjgan eval modes   SAMPLES --mixture ring|grid [--strict 20]    mode coverage, HQ fraction, reverse KL
     hjgan eval ndb     TRAIN GENERATED [--k 100]                     NDB and JSD (K-means bins)
     hjgan eval digits  IMAGES [--real REAL] [--classifier FILE]      Stacked-Digits modes, FD-digits
+    hjgan eval fashion IMAGES [--real REAL] [--classifier FILE]      IS-fashion, FD-fashion
     hjgan eval factors LATENTS FACTORS                               MIG and DCI
 """
 from __future__ import annotations
 
 import click
 
-from .loaders import _emit, _guard, json_option, load_array, load_digit_classifier, progress_option
+from .loaders import (_emit, _guard, json_option, load_array, load_digit_classifier, load_fashion_classifier,
+                      progress_option)
 
 
 @click.command("modes")
@@ -77,6 +79,35 @@ def digits(images: str, real: str | None, classifier: str | None, save_classifie
     _emit(result, as_json)
 
 
+@click.command("fashion")
+@click.argument("images", type=click.Path())
+@click.option("--real", type=click.Path(), default=None,
+              help="real images for FD-fashion (resized as the generated ones were)")
+@click.option("--classifier", type=click.Path(), default=None,
+              help="a saved FashionClassifier (default: train one, seed 0, at the images' size)")
+@click.option("--save-classifier", type=click.Path(), default=None, help="save the trained classifier here")
+@click.option("--fashion", "folder", type=click.Path(), default=None,
+              help="folder of the Fashion-MNIST IDX files to train on [default: Debian's dataset-fashion-mnist]")
+@progress_option
+@json_option
+def fashion(images: str, real: str | None, classifier: str | None, save_classifier: str | None,
+            folder: str | None, no_progress: bool, as_json: bool) -> None:
+    """IS-fashion and FD-fashion of grey images (n, 1, H, W) in [0, 1] on the project's Fashion-MNIST
+    classifier (not IS or FID; IS-fashion runs from 1 to 10)."""
+    from ..metrics.fashion import fd_fashion, is_fashion
+
+    x = load_array(images)
+    clf = load_fashion_classifier(classifier, folder, int(x.shape[-1]), not no_progress)
+    if save_classifier is not None:
+        clf.save(save_classifier)
+    result = dict(_guard(is_fashion, x, clf))
+    result["classifier_size"] = clf.size
+    result["classifier_test_accuracy"] = clf.accuracy("test")
+    if real is not None:
+        result["fd_fashion"] = _guard(fd_fashion, load_array(real), x, clf)
+    _emit(result, as_json)
+
+
 @click.command("factors")
 @click.argument("latents", type=click.Path())
 @click.argument("factors", type=click.Path())
@@ -95,4 +126,4 @@ def factors(latents: str, factors: str, bins: int, regressor: str, as_json: bool
     _emit(result, as_json)
 
 
-COMMANDS = (modes, ndb, digits, factors)
+COMMANDS = (modes, ndb, digits, fashion, factors)

@@ -125,6 +125,25 @@ def load_digit_classifier(path: str | None, progress: bool) -> Any:
     return DigitClassifier().fit(progress=progress)
 
 
+def load_fashion_classifier(path: str | None, folder: str | None, size: int, progress: bool) -> Any:
+    """A saved FashionClassifier, or one trained now (seed 0) at ``size`` (rounded to a multiple of 4)."""
+    from ..datasets.idx import DEBIAN_FASHION_MNIST
+    from ..metrics.fashion import FashionClassifier
+
+    if path is not None:
+        if not Path(path).is_file():
+            raise click.BadParameter(f"no such classifier file: {path} "
+                                     "(create one with --save-classifier)", param_hint="--classifier")
+        return FashionClassifier.load(path)
+    size = max(4, 4 * round(size / 4))
+    click.echo(f"training the Fashion-MNIST classifier (seed 0, {size}x{size}, about a minute; "
+               "--save-classifier keeps it)", err=True)
+    try:
+        return FashionClassifier(folder=folder or DEBIAN_FASHION_MNIST, size=size).fit(progress=progress)
+    except FileNotFoundError as exc:
+        raise click.BadParameter(str(exc), param_hint="--fashion") from None
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, (np.floating, np.integer)):
         return value.item()

@@ -15,9 +15,7 @@ Images are expected in ``[0, 1]`` like ``load_digits_tensor``; map a tanh genera
 """
 from __future__ import annotations
 
-import os
 import warnings
-from typing import Any
 
 import numpy as np
 import torch
@@ -26,8 +24,8 @@ from torch import nn
 
 from hjgan_plugin.datasets.digits import N_MODES, load_digits_split, mode_index
 
+from .classifier import SmallClassifier
 from .mode_collapse import reverse_kl_uniform
-from .progress import ProgressBar
 
 # Sample count PacGAN (Lin et al. 2018, Sec. 5) uses to count Stacked-MNIST modes.
 RECOMMENDED_STACKED_SAMPLES = 26_000
@@ -44,7 +42,7 @@ class NonFiniteSamplesWarning(RuntimeWarning):
     """Some samples contained NaN/inf; they were counted and excluded."""
 
 
-class DigitClassifier:
+class DigitClassifier(SmallClassifier):
     """Small CNN for 8x8 digits; ``features`` (the 64-d penultimate layer) feed FD-digits.
 
     Architecture: conv3x3(1->32) ReLU, conv3x3(32->64) ReLU, maxpool 2, linear(1024->64) [features, taken
@@ -55,124 +53,21 @@ class DigitClassifier:
     0.9861 for seed 0 (0.9916 seed 1, 0.9833 seed 2; train accuracy 1.0); ``fit()`` takes 2-3 s.
     """
 
+    kind = "digit"
+    image_shape = (1, 8, 8)
     feature_dim = 64
 
-    def __init__(self, seed: int = 0, epochs: int = 15, batch_size: int = 64, lr: float = 1e-3,
-                 device: str | torch.device = "cpu") -> None:
-        self.seed = seed
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.device = torch.device(device)
-        with torch.random.fork_rng(devices=[]):  # seeded init without touching the global RNG
-            torch.manual_seed(seed)
-            self.body = nn.Sequential(
-                nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(),
-                nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                nn.Flatten(), nn.Linear(64 * 4 * 4, self.feature_dim),
-            )
-            self.head = nn.Sequential(nn.ReLU(), nn.Linear(self.feature_dim, 10))
-        self.model = nn.Sequential(self.body, self.head).to(self.device)
-        self.fitted = False
-
-    # -- training -----------------------------------------------------------------------------------
-    def fit(self, progress: bool = False) -> "DigitClassifier":
-        """Train on the ``"train"`` split; deterministic for a given ``seed``. Returns ``self``.
-        ``progress=True`` draws a bar (one step per epoch) on stderr."""
-        x, y = load_digits_split("train")
-        x, y = x.to(self.device), y.to(self.device)
-        gen = torch.Generator().manual_seed(self.seed)
-        opt = torch.optim.Adam(self.model.parameters(), lr=self.lr)
-        self.model.train()
-        bar = ProgressBar(self.epochs, "digit classifier epochs", enabled=progress)
-        for _ in range(self.epochs):
-            order = torch.randperm(len(y), generator=gen).to(self.device)
-            for start in range(0, len(y), self.batch_size):
-                idx = order[start : start + self.batch_size]
-                loss = nn.functional.cross_entropy(self.model(x[idx]), y[idx])
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-            bar.update()
-        bar.close()
-        self.model.eval()
-        self.fitted = True
-        return self
-
-    # -- inference ----------------------------------------------------------------------------------
-    def _prepare(self, images: torch.Tensor) -> torch.Tensor:
-        if not self.fitted:
-            raise RuntimeError("DigitClassifier is not trained: call fit() or DigitClassifier.load(path)")
-        images = torch.as_tensor(images)
-        if images.ndim == 3:
-            images = images.unsqueeze(1)
-        if images.ndim != 4 or tuple(images.shape[1:]) != (1, 8, 8):
-            raise ValueError(
-                f"digit images must be (n, 1, 8, 8) or (n, 8, 8), got shape {tuple(images.shape)}"
-            )
-        _warn_if_out_of_range(images)
-        return images.to(self.device, torch.float32)
-
-    @torch.no_grad()
-    def _batched(self, net: nn.Module, images: torch.Tensor, chunk: int = 4096) -> torch.Tensor:
-        x = self._prepare(images)
-        return torch.cat([net(x[i : i + chunk]) for i in range(0, len(x), chunk)]) if len(x) else \
-            net(x)
-
-    def logits(self, images: torch.Tensor) -> torch.Tensor:
-        """Class logits ``(n, 10)`` of images ``(n, 1, 8, 8)`` in ``[0, 1]``."""
-        return self._batched(self.model, images)
-
-    def predict(self, images: torch.Tensor) -> torch.Tensor:
-        """Predicted digit ``(n,)`` int64 of images ``(n, 1, 8, 8)`` (or ``(n, 8, 8)``) in ``[0, 1]``."""
-        return self.logits(images).argmax(dim=1)
-
-    def features(self, images: torch.Tensor) -> torch.Tensor:
-        """Penultimate-layer features ``(n, 64)`` (pre-ReLU) of images ``(n, 1, 8, 8)`` in ``[0, 1]``."""
-        return self._batched(self.body, images)
-
-    def accuracy(self, split: str = "test") -> float:
-        """Fraction of ``split`` (``"test"``: held-out digits) classified correctly."""
-        x, y = load_digits_split(split)
-        return float((self.predict(x).cpu() == y).double().mean())
-
-    # -- persistence --------------------------------------------------------------------------------
-    def save(self, path: str | os.PathLike) -> None:
-        """Write the state dict and hyper-parameters to ``path`` (``torch.save``)."""
-        if not self.fitted:
-            raise RuntimeError("refusing to save an untrained DigitClassifier: call fit() first")
-        torch.save({"state_dict": self.model.state_dict(), "config": self._config()}, os.fspath(path))
-
-    @classmethod
-    def load(cls, path: str | os.PathLike, device: str | torch.device = "cpu") -> "DigitClassifier":
-        """Load a classifier written by ``save``; a missing file raises ``FileNotFoundError`` naming it."""
-        path = os.fspath(path)
-        if not os.path.isfile(path):
-            raise FileNotFoundError(
-                f"digit classifier weights not found: {path!r}. Create them with "
-                f"DigitClassifier(seed=0).fit().save({path!r})"
-            )
-        blob = torch.load(path, map_location="cpu", weights_only=True)
-        if not isinstance(blob, dict) or "state_dict" not in blob:
-            raise ValueError(f"{path!r} is not a DigitClassifier file written by DigitClassifier.save")
-        clf = cls(**blob.get("config", {}), device=device)
-        clf.model.load_state_dict(blob["state_dict"])
-        clf.model.eval()
-        clf.fitted = True
-        return clf
-
-    def _config(self) -> dict[str, Any]:
-        return {"seed": self.seed, "epochs": self.epochs, "batch_size": self.batch_size, "lr": self.lr}
-
-
-def _warn_if_out_of_range(images: torch.Tensor, slack: float = 0.05) -> None:
-    finite = images[torch.isfinite(images)]
-    if finite.numel() and (finite.min() < -slack or finite.max() > 1 + slack):
-        warnings.warn(
-            f"digit images should lie in [0, 1] (got min {float(finite.min()):.3g}, max "
-            f"{float(finite.max()):.3g}); map tanh outputs with (x + 1) / 2",
-            stacklevel=4,
+    def build(self) -> tuple[nn.Module, nn.Module]:
+        body = nn.Sequential(
+            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(64 * 4 * 4, self.feature_dim),
         )
+        return body, nn.Sequential(nn.ReLU(), nn.Linear(self.feature_dim, 10))
+
+    def split(self, name: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """``"train"``, ``"test"`` or ``"all"`` of scikit-learn's digits (:func:`load_digits_split`)."""
+        return load_digits_split(name)
 
 
 def _drop_nonfinite(images: torch.Tensor, name: str) -> tuple[torch.Tensor, int]:
