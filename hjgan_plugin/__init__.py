@@ -6,9 +6,11 @@ Public API::
     from hjgan_plugin import EagleDove                                          # alpha, beta (docs/design.md §3)
     from hjgan_plugin import attach, HJConfig                                   # any training loop
     from hjgan_plugin import hookimpl, PluginContext                            # plugins (docs/design.md §6)
+    from hjgan_plugin import discover_directions, Directions                    # frozen G (docs/design.md §12)
 """
 from .config import HJConfig
 from .directions import rademacher
+from .discovery import Directions, discover_directions
 from .context import PluginContext
 from .errors import (LowPrecisionWarning, NondeterministicGeneratorError, NonFiniteExchangeWarning,
                      NonFinitePenaltyWarning, NonFiniteWarning)
@@ -21,6 +23,7 @@ from .session import Session, attach
 __version__ = "0.1.0"
 
 __all__ = [
+    "Directions",
     "EagleDove",
     "HJConfig",
     "JointPenalty",
@@ -33,6 +36,7 @@ __all__ = [
     "Session",
     "attach",
     "capture",
+    "discover_directions",
     "hookimpl",
     "hessian_penalty",
     "jacobian_penalty",

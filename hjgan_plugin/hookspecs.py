@@ -10,7 +10,7 @@ The hooks come in three groups, as pytest's do:
 - **initialization** (called while the plugin manager or the command line is built):
   :func:`hjgan_addoption` (*historic*: a plugin registered later still gets the call),
   :func:`hjgan_register_adapters`, :func:`hjgan_exchange_rules`, :func:`hjgan_patch_hosts`,
-  :func:`hjgan_cli_commands`;
+  :func:`hjgan_cli_commands`, :func:`hjgan_generator_loaders`;
 - **training** (called from a session, with a :class:`~hjgan_plugin.context.PluginContext`):
   :func:`hjgan_generator_loss_terms`, :func:`hjgan_after_optimizer_step`;
 - **reporting**: :func:`hjgan_report`.
@@ -92,6 +92,18 @@ def hjgan_patch_hosts() -> "dict[str, Callable]":
 @hookspec
 def hjgan_cli_commands() -> "list[click.Command]":
     """Return click commands (or groups) to add to the ``hjgan`` command line, e.g. a host's launcher."""
+
+
+@hookspec
+def hjgan_generator_loaders() -> "dict[str, Callable]":
+    """Return ``{name: load}`` for ``hjgan discover --adapter NAME --checkpoint FILE``.
+
+    ``load(checkpoint, *, space="z", **options) -> LoadedGenerator`` reads one of the host's checkpoint
+    files and returns the frozen generator as a function of its latent (``space``: the host's latent
+    spaces, e.g. StyleGAN's ``z`` or ``w``), with the latent size and how to draw latents
+    (:class:`hjgan_plugin.discovery.loading.LoadedGenerator`). A file of the wrong format or
+    architecture raises ``ValueError`` naming what was expected.
+    """
 
 
 # -------------------------------------------------------------------------------------- training hooks

@@ -173,6 +173,11 @@ def patch_hosts(pm: pluggy.PluginManager) -> dict[str, Callable]:
     return _collect(pm.hook.hjgan_patch_hosts(), "a patch host")
 
 
+def generator_loaders(pm: pluggy.PluginManager) -> dict[str, Callable]:
+    """``{name: load}`` for ``hjgan discover --adapter NAME``."""
+    return _collect(pm.hook.hjgan_generator_loaders(), "a generator loader")
+
+
 def cli_commands(pm: pluggy.PluginManager) -> list[Any]:
     """The click commands plugins add to ``hjgan``."""
     return [command for batch in pm.hook.hjgan_cli_commands() for command in batch or []]
@@ -195,4 +200,6 @@ def describe(pm: pluggy.PluginManager) -> str:
     lines.append("plugin options:" + ("" if options else " (none)"))
     lines += [f"  {o.flag} ({o.plugin}): {o.help_text}" for o in options]
     lines.append("patch hosts (hjgan patch HOST DIR): " + (", ".join(sorted(patch_hosts(pm))) or "(none)"))
+    lines.append("generator loaders (hjgan discover --adapter NAME): "
+                 + (", ".join(sorted(generator_loaders(pm))) or "(none)"))
     return "\n".join(lines)

@@ -158,3 +158,17 @@ def test_mode_collapse_benchmark_smoke(tmp_path):
     assert "Longer check (`--baseline-only --datasets digits --digit-iters 24`" in table
     assert data["settings"]["adam"] in ("fused", "for-loop") and len(data["settings"]["load_before"]) == 3
     assert (tmp_path / "mode_collapse.png").stat().st_size > 0
+
+
+def test_directions_benchmark_smoke(tmp_path):
+    bench = load("directions")
+    bench.main(["--known-seeds", "0", "1", "--trained-seeds", "0", "--iters", "30", "--steps", "10", "--threads", "1",
+                "--out", str(tmp_path)])
+    result = json.loads((tmp_path / "directions.json").read_text())
+    known = [r for r in result["rows"] if r["suite"] == "known"]
+    assert {r["method"] for r in known} == {"random", "hessian", "jacobian", "joint", "sefa (E[JᵀJ])", "ganspace"}
+    assert all(0 < r["cos_mean"] <= 1 + 1e-6 for r in known)
+    assert {r["method"] for r in result["rows"] if r["suite"] == "trained"} >= {"axes", "random", "joint"}
+    page = (tmp_path / "directions.md").read_text()
+    assert "| joint |" in page and "Matched |cos|" in page and "| matched \\|cos\\| (mean) |" in page
+    assert (tmp_path / "directions.png").stat().st_size > 0

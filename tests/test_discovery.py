@@ -2,9 +2,6 @@
 generators whose answer is known, the refusals, the saved file, and `hjgan discover` / `hjgan traverse`."""
 from __future__ import annotations
 
-import math
-import sys
-from pathlib import Path
 
 import pytest
 import torch
@@ -21,9 +18,9 @@ from hjgan_plugin.discovery.orthonormal import check_subspace, embed
 from hjgan_plugin.discovery.penalty import ShiftedGenerator, coefficients, penalty_value
 from hjgan_plugin.estimators import hessian_penalty, joint_penalty
 
-DATA = Path(__file__).parent / "data"
-sys.path.insert(0, str(DATA))
-from bumps_generator import Bumps  # noqa: E402
+from hjgan_plugin.testbed.bumps import Bumps
+
+SPEC = "hjgan_plugin.testbed.bumps:make"
 
 
 def gram_schmidt(A: torch.Tensor) -> torch.Tensor:
@@ -237,7 +234,7 @@ def test_directions_file_round_trip_and_refusals(tmp_path):
 def test_cli_discover_then_traverse_with_a_gif(tmp_path):
     from PIL import Image
 
-    spec = f"{DATA / 'bumps_generator.py'}:make"
+    spec = SPEC
     runner = CliRunner()
     done = runner.invoke(cli_main, ["discover", "--generator", spec, "--latent-dim", "4", "--num-directions", "3",
                                     "--method", "jacobian", "--sampling", "zero", "--steps", "30", "--out",
@@ -246,6 +243,11 @@ def test_cli_discover_then_traverse_with_a_gif(tmp_path):
     assert {p.name for p in (tmp_path / "run").iterdir()} == {"directions.pt", "traversal.png", "loss.png"}
     grid = Image.open(tmp_path / "run" / "traversal.png")
     assert grid.size == (4 * (7 * 18 + 2), 4 * (3 * 18 + 2))  # 7 steps x 3 directions of 16x16 (+2 px), x4
+    file_spec = tmp_path / "factory.py"  # the FILE.py:FACTORY form
+    file_spec.write_text("from hjgan_plugin.testbed.bumps import Bumps\ndef build():\n    return Bumps(seed=1)\n")
+    done = runner.invoke(cli_main, ["discover", "--generator", f"{file_spec}:build", "--latent-dim", "4",
+                                    "--num-directions", "2", "--method", "sefa", "--out", str(tmp_path / "f")])
+    assert done.exit_code == 0, done.output
     done = runner.invoke(cli_main, ["traverse", str(tmp_path / "run" / "directions.pt"), "--generator", spec,
                                     "--samples", "2", "--steps", "5", "--out", str(tmp_path / "t.png"),
                                     "--gif", str(tmp_path / "walk.gif")])
@@ -258,7 +260,7 @@ def test_cli_discover_then_traverse_with_a_gif(tmp_path):
 
 
 def test_cli_refusals(tmp_path):
-    spec = f"{DATA / 'bumps_generator.py'}:make"
+    spec = SPEC
     runner = CliRunner()
     too_many = runner.invoke(cli_main, ["discover", "--generator", spec, "--latent-dim", "4", "--num-directions",
                                         "9", "--out", str(tmp_path / "x")])
@@ -268,6 +270,7 @@ def test_cli_refusals(tmp_path):
     bad = runner.invoke(cli_main, ["discover", "--generator", spec, "--checkpoint", str(tmp_path / "bad.pt"),
                                    "--latent-dim", "4", "--num-directions", "2", "--out", str(tmp_path / "y")])
     assert bad.exit_code == 2 and "does not fit Bumps" in bad.output and "unexpected ['nope']" in bad.output
+    assert not (tmp_path / "y").exists()
     torch.save(Bumps().state_dict(), tmp_path / "good.pt")
     good = runner.invoke(cli_main, ["discover", "--generator", spec, "--checkpoint", str(tmp_path / "good.pt"),
                                     "--latent-dim", "4", "--num-directions", "2", "--method", "sefa",
@@ -278,4 +281,39 @@ def test_cli_refusals(tmp_path):
     subspace = runner.invoke(cli_main, ["discover", "--generator", spec, "--latent-dim", "4", "--num-directions",
                                         "2", "--subspace", "a-b", "--out", str(tmp_path / "w")])
     assert subspace.exit_code == 2 and "comma-separated indices" in subspace.output
-    assert math.isfinite(1.0)
+
+
+def test_generator_loaders_come_from_the_hook(tmp_path):
+    from hjgan_plugin import hookimpl
+    from hjgan_plugin.discovery.loading import LoadedGenerator, load_with
+    from hjgan_plugin.plugin_manager import make_plugin_manager
+
+    class Plugin:
+        @hookimpl
+        def hjgan_generator_loaders(self):
+            return {"bumps-file": lambda checkpoint, space="z": LoadedGenerator(Bumps(), 4, None, f"bumps {checkpoint}"),
+                    "broken": lambda checkpoint, space="z": object()}
+
+    pm = make_plugin_manager(load_entrypoints=False)
+    pm.register(Plugin())
+    assert load_with("bumps-file", "x.bin", pm).description == "bumps x.bin"
+    with pytest.raises(ValueError, match="no generator loader 'nope'; registered: broken, bumps-file"):
+        load_with("nope", "x.bin", pm)
+    with pytest.raises(TypeError, match="the 'broken' loader returned object, not a LoadedGenerator"):
+        load_with("broken", "x.bin", pm)
+
+
+def test_cli_adapter_needs_a_checkpoint_and_one_source(tmp_path):
+    runner = CliRunner()
+    neither = runner.invoke(cli_main, ["discover", "--num-directions", "2", "--out", str(tmp_path / "a")])
+    assert neither.exit_code == 2 and "either --generator MODULE:FACTORY or --adapter NAME --checkpoint FILE" in neither.output
+    no_file = runner.invoke(cli_main, ["discover", "--adapter", "stylegan2-ada", "--num-directions", "2",
+                                       "--out", str(tmp_path / "a")])
+    assert no_file.exit_code == 2 and "needs --checkpoint FILE" in no_file.output
+    (tmp_path / "x.pkl").write_bytes(b"x")
+    no_checkout = runner.invoke(cli_main, ["discover", "--adapter", "stylegan2-ada", "--checkpoint",
+                                           str(tmp_path / "x.pkl"), "--num-directions", "2", "--out", str(tmp_path / "a")],
+                                env={"HJGAN_STYLEGAN2_ADA_DIR": ""})
+    assert no_checkout.exit_code == 2 and "set HJGAN_STYLEGAN2_ADA_DIR" in no_checkout.output
+    no_dim = runner.invoke(cli_main, ["discover", "--generator", SPEC, "--num-directions", "2", "--out", str(tmp_path / "a")])
+    assert no_dim.exit_code == 2 and "--generator needs --latent-dim D" in no_dim.output

@@ -123,7 +123,8 @@ def test_uninstalled_plugins_are_loaded_from_the_source_tree_with_a_warning(monk
 def test_hookspecs_are_grouped_documented_and_marked():
     pm = make_plugin_manager(load_entrypoints=False)
     names = {"hjgan_addoption", "hjgan_register_adapters", "hjgan_exchange_rules", "hjgan_patch_hosts",
-             "hjgan_cli_commands", "hjgan_generator_loss_terms", "hjgan_after_optimizer_step", "hjgan_report"}
+             "hjgan_cli_commands", "hjgan_generator_loaders", "hjgan_generator_loss_terms", "hjgan_after_optimizer_step",
+             "hjgan_report"}
     assert {n for n in dir(hookspecs) if n.startswith("hjgan_")} == names
     for name in names:
         spec = getattr(pm.hook, name).spec

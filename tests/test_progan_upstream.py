@@ -215,3 +215,32 @@ def test_fine_tuning_a_saved_model_ramps_the_penalty_up(hj_run):
         """)
     assert "ramps [0.25, 0.5, 0.75] {'G': 3, 'D': 0}" in done.stdout, done.stdout
     assert "pairs [2, 5, 7]" in done.stdout
+
+
+def test_discover_reads_a_checkpoint_at_its_depth(hj_run):
+    """hjgan discover --adapter progan on upstream's own .bin: the EMA generator at the file's depth."""
+    out, _ = hj_run
+    path = out / "models" / "depth_3_epoch_1.bin"
+    done = _hosts(f"""
+        import sys
+        from hjgan_plugin.cli import main
+        sys.argv = ["hjgan", "discover", "--adapter", "progan", "--checkpoint", {str(path)!r}, "--num-directions",
+                    "3", "--method", "jacobian", "--sampling", "zero", "--steps", "3", "--out", {str(out / "dirs")!r},
+                    "--no-progress"]
+        main()
+        """, check=False)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    assert "pro-gan-pth generator from" in done.stderr and "at depth 3 (8px)" in done.stderr
+    shape = _hosts(f"""
+        from hjgan_plugin.discovery import Directions
+        print(tuple(Directions.load({str(out / "dirs" / "directions.pt")!r}).directions.shape))
+        """).stdout
+    assert "(3, 16)" in shape and (out / "dirs" / "traversal.png").stat().st_size > 0
+    wrong = _hosts(f"""
+        from hjgan_progan.loading import load
+        try:
+            load({str(out / "dirs" / "directions.pt")!r})
+        except ValueError as exc:
+            print(exc)
+        """).stdout
+    assert "is not a pro-gan-pth 3.4 checkpoint" in wrong

@@ -54,6 +54,11 @@ RUN_ELSEWHERE = {
         "tests/test_pytorch_gan_upstream.py",
     "hjgan progan train --help": "tests/test_progan_adapter.py::test_launcher_adds_the_hj_flags_to_upstreams_own_parser",
     "pip install ./examples/hjgan-msgan": "scripts/setup.sh",
+    ".venv-hosts/bin/python benchmarks/pytorch_gan_table1.py --checkout ~/PyTorch-GAN":
+        "tests/test_pytorch_gan_upstream.py::test_table1_benchmark_end_to_end_on_two_models",
+    "hjgan traverse dirs/directions.pt --generator hjgan_plugin.testbed.bumps:make --samples 2 --gif walk.gif":
+        "tests/test_discovery.py::test_cli_discover_then_traverse_with_a_gif",
+    "python benchmarks/directions.py": "tests/test_benchmarks.py::test_directions_benchmark_smoke",
 }
 
 
@@ -105,6 +110,8 @@ RUN_HERE = {
     "hjgan eval ndb train.npy generated.npy --k 100": ("ndb", "jsd"),
     "hjgan eval factors latents.npy factors.npy": ("mig", "dci"),
     "hjgan plugins": ("plugins (entry-point group 'hjgan'):",),
+    "hjgan discover --generator hjgan_plugin.testbed.bumps:make --latent-dim 4 --num-directions 4 --method joint "
+    "--steps 200 --out dirs": ("wrote dirs/directions.pt", "wrote dirs/traversal.png", "wrote dirs/loss.png"),
 }
 
 
@@ -160,7 +167,7 @@ def test_reference_test_command_runs():
 
 
 # ----------------------------------------------------------------------------------------------- python
-def test_python_blocks_run():
+def test_python_blocks_run(tmp_path, monkeypatch):
     import argparse
 
     import torch.nn.functional as F
@@ -176,8 +183,10 @@ def test_python_blocks_run():
                  z_dim=z_dim, batch=batch, z=torch.randn(batch, z_dim), log=logged.append,
                  loader=[torch.randn(batch, 4) for _ in range(3)],
                  opt_G=torch.optim.Adam(G.parameters(), 1e-3), opt_D=torch.optim.Adam(D.parameters(), 1e-3))
+    monkeypatch.chdir(tmp_path)  # what the blocks save lands here
     for body in blocks(ROOT / "README.md", "python"):
         exec(compile(body, "README.md", "exec"), scope)  # noqa: S102 - the README's own code
+    assert scope["found"].directions.shape == (4, 4) and (tmp_path / "directions.pt").is_file()
     assert len(logged) == 3 and all({"hj_penalty", "hj_hessian", "hj_alpha"} <= set(s) for s in logged)
     assert float(scope["loss"].detach()) > 0 and float(scope["both"].total.detach()) > 0
     assert scope["config"].enabled and scope["config"].lambda_h == 1e-4

@@ -314,3 +314,27 @@ def test_pairing_on_upstream_networks(patched):
         assert f"('{g}', '{d}')" in pairs
     paired, total = map(int, out.splitlines()[1].split())
     assert 0 < paired < total
+
+
+def test_discover_reads_a_pickle_in_z_and_w_space(patched, dataset, workdir):
+    """hjgan discover --adapter stylegan2-ada on a real snapshot: the loader reads it with upstream's legacy.py."""
+    from hjgan_plugin.discovery import Directions
+
+    base = workdir / "runs_base"
+    runs = sorted(p for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
+    pkl = last_snapshot(runs[-1] if runs else train(patched, base, dataset, "--hj=0"))
+    env = {**os.environ, "HJGAN_STYLEGAN2_ADA_DIR": str(patched)}
+    for space, method, extra in (("z", "joint", ["--steps", "3"]), ("w", "ganspace", ["--layer", "input"])):
+        out = workdir / f"directions_{space}"
+        done = subprocess.run([*HJGAN, "discover", "--adapter", "stylegan2-ada", "--checkpoint", str(pkl),
+                               "--space", space, "--num-directions", "3", "--method", method, "--samples", "200",
+                               *extra, "--out", str(out), "--no-progress"],
+                              capture_output=True, text=True, env=env, timeout=600)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+        assert f"StyleGAN2-ADA G_ema 16px from {pkl}, {space} space" in done.stderr
+        found = Directions.load(out / "directions.pt")
+        assert found.directions.shape == (3, 512) and (out / "traversal.png").stat().st_size > 0
+    bad = subprocess.run([*HJGAN, "discover", "--adapter", "stylegan2-ada", "--checkpoint", str(dataset),
+                          "--num-directions", "2", "--out", str(workdir / "bad")],
+                         capture_output=True, text=True, env=env, timeout=600)
+    assert bad.returncode == 2 and "is not a StyleGAN2-ADA network pickle" in bad.stderr

@@ -4,11 +4,13 @@
     hjgan plugins                                                # plugins, their hooks, adapters, exchange rules
     hjgan data mnist DIR [--from SRC] [--subset N]               # torchvision's MNIST layout from local IDX files
     hjgan demo [ARGS...]                                         # the squares demo (hjgan_plugin.demo)
-    hjgan eval modes|ndb|digits|factors|quality|ppl|vp|compare   # metrics on saved samples
+    hjgan discover --generator M:F --latent-dim D --num-directions K --out DIR   # directions of a frozen G
+    hjgan traverse DIR/directions.pt --generator M:F [--gif walk.gif]          # walk along saved directions
+    hjgan eval modes|ndb|digits|fashion|factors|quality|ppl|vp|compare   # metrics on saved samples
     hjgan patch stylegan2-ada DIR [--cpu] [--check] [--reverse]  # apply patches/ to a host checkout
     hjgan stylegan2-ada train --repo DIR [train.py options]      # (the StyleGAN2-ADA integration's command)
 
-One module per command group: :mod:`.game`, :mod:`.plugins`, :mod:`.demo`, :mod:`.hosts` (host trainers),
+One module per command group: :mod:`.game`, :mod:`.plugins`, :mod:`.demo`, :mod:`.discover`, :mod:`.hosts` (host trainers),
 and ``hjgan eval`` in :mod:`.eval_samples` and :mod:`.eval_quality` on the file loaders of :mod:`.loaders`.
 
 Errors in the user's input (an invalid game, a malformed ``--game``) are click usage errors: a message
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import click
 
-from . import data, demo, eval_quality, eval_samples, game, hosts, plugins
+from . import data, demo, discover, eval_quality, eval_samples, game, hosts, plugins
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -34,7 +36,7 @@ def eval_group() -> None:
 
 for _command in (*eval_samples.COMMANDS, *eval_quality.COMMANDS):
     eval_group.add_command(_command)
-for _command in (game.game, plugins.plugins, demo.demo):
+for _command in (game.game, plugins.plugins, demo.demo, *discover.COMMANDS):
     main.add_command(_command)
 main.add_command(data.data)  # hjgan data mnist
 hosts.add_host_commands(main)  # hjgan patch, and the commands of the installed host integrations

@@ -2,7 +2,11 @@
 (docs/design.md §12).
 
     hjgan discover --generator MODULE:FACTORY --latent-dim D --num-directions K --method M --out DIR
+    hjgan discover --adapter stylegan2-ada --checkpoint network-snapshot.pkl [--space w] --num-directions K --out DIR
     hjgan traverse DIR/directions.pt --generator MODULE:FACTORY [--steps 7 --range 3 --samples 2 --gif walk.gif]
+
+``--adapter NAME --checkpoint FILE`` reads a host's own checkpoint through the loader a host integration
+registers (``hjgan_generator_loaders``); the latent size comes from the file.
 """
 from __future__ import annotations
 
@@ -12,6 +16,34 @@ from typing import Any
 import click
 
 from .loaders import load_generator
+
+
+def _source(spec: str | None, adapter: str | None, checkpoint: str | None, space: str,
+            latent_dim: int | None) -> tuple[Any, int, Any]:
+    """``(G, latent_dim, sample_latents)`` from ``--generator`` (+ a state dict) or ``--adapter`` + ``--checkpoint``."""
+    if (spec is None) == (adapter is None):
+        raise click.UsageError("give either --generator MODULE:FACTORY or --adapter NAME --checkpoint FILE")
+    if adapter is not None:
+        from ..discovery.loading import load_with
+
+        if checkpoint is None:
+            raise click.UsageError(f"--adapter {adapter} needs --checkpoint FILE (the host's own checkpoint)")
+        if not Path(checkpoint).is_file():
+            raise click.BadParameter(f"no such file: {checkpoint}", param_hint="--checkpoint")
+        try:
+            loaded = load_with(adapter, checkpoint, space=space)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--adapter/--checkpoint") from None
+        except (ImportError, RuntimeError) as exc:  # e.g. the host's package lives in .venv-hosts, not here
+            raise click.ClickException(f"the {adapter!r} loader cannot run here: {exc}") from None
+        if latent_dim is not None and latent_dim != loaded.latent_dim:
+            raise click.BadParameter(f"{checkpoint} has a {loaded.latent_dim}-d {space} latent, not {latent_dim}",
+                                     param_hint="--latent-dim")
+        click.echo(f"loaded {loaded.description}", err=True)
+        return loaded.G, loaded.latent_dim, loaded.sample_latents
+    if latent_dim is None:
+        raise click.UsageError("--generator needs --latent-dim D")
+    return _generator(spec, checkpoint), latent_dim, None
 
 
 def _generator(spec: str, checkpoint: str | None) -> Any:
@@ -69,12 +101,13 @@ def _plot_loss(history: list[float], path: Path, method: str) -> None:
 
 
 def _walk(G: Any, directions: Any, samples: int, steps: int, span: float, seed: int, out: Path,
-          gif: str | None, scale: int) -> list[Path]:
+          gif: str | None, scale: int, sample_latents: Any = None) -> list[Path]:
     import torch
 
     from ..discovery.traversal import save_gif, save_grid, traverse
 
-    z = torch.randn(samples, directions.shape[1], generator=torch.Generator().manual_seed(seed))
+    gen = torch.Generator().manual_seed(seed)
+    z = sample_latents(samples, gen) if sample_latents else torch.randn(samples, directions.shape[1], generator=gen)
     images = traverse(G, directions, z, steps=steps, span=span)
     written = [save_grid(images, out, scale=scale)]
     if gif is not None:
@@ -82,11 +115,27 @@ def _walk(G: Any, directions: Any, samples: int, steps: int, span: float, seed: 
     return written
 
 
+_SOURCE = [
+    click.option("--generator", "spec", default=None,
+                 help="MODULE:FACTORY or FILE.py:FACTORY (FACTORY() returns G: z -> image), or a TorchScript file"),
+    click.option("--adapter", default=None,
+                 help="a host's checkpoint loader (stylegan2-ada, progan; `hjgan plugins` lists them)"),
+    click.option("--checkpoint", default=None,
+                 help="with --adapter: the host's checkpoint; with --generator: a state dict for the factory's network"),
+    click.option("--space", type=click.Choice(["z", "w"]), default="z", show_default=True,
+                 help="with --adapter: the latent space (w: StyleGAN's)"),
+]
+
+
+def _source_options(command: Any) -> Any:
+    for option in reversed(_SOURCE):
+        command = option(command)
+    return command
+
+
 @click.command("discover")
-@click.option("--generator", "spec", required=True,
-              help="MODULE:FACTORY or FILE.py:FACTORY (FACTORY() returns G: z -> image), or a TorchScript file")
-@click.option("--checkpoint", default=None, help="a plain state dict to load into the factory's network")
-@click.option("--latent-dim", type=int, required=True, help="size of G's latent")
+@_source_options
+@click.option("--latent-dim", type=int, default=None, help="size of G's latent (with --adapter: read from the file)")
 @click.option("--num-directions", type=int, required=True, help="K, the number of directions")
 @click.option("--method", type=click.Choice(["hessian", "jacobian", "joint", "sefa", "ganspace"]), default="joint",
               show_default=True, help="gradient needs attribute functions: use the Python API")
@@ -109,7 +158,8 @@ def _walk(G: Any, directions: Any, samples: int, steps: int, span: float, seed: 
 @click.option("--range", "span", type=float, default=3.0, show_default=True, help="traversal: walk from -range to range")
 @click.option("--scale", type=int, default=4, show_default=True, help="pixel scale of the pictures")
 @click.option("--no-progress", is_flag=True, help="no progress bar")
-def discover(spec: str, checkpoint: str | None, latent_dim: int, num_directions: int, method: str, out: str,
+def discover(spec: str | None, adapter: str | None, checkpoint: str | None, space: str, latent_dim: int | None,
+             num_directions: int, method: str, out: str,
              steps: int, batch_size: int, lr: float, seed: int, sampling: str, path_size: float,
              subspace: str | None, no_ortho: bool, layers: str | None, layer: str | None, samples: int | None,
              traversal_steps: int, span: float, scale: int, no_progress: bool) -> None:
@@ -119,7 +169,7 @@ def discover(spec: str, checkpoint: str | None, latent_dim: int, num_directions:
     from ..discovery.penalty import PENALTIES
     from ..metrics.progress import ProgressBar
 
-    G = _generator(spec, checkpoint)
+    G, latent_dim, sample_latents = _source(spec, adapter, checkpoint, space, latent_dim)
     options: dict[str, Any] = {}
     if method in PENALTIES:
         options = {"sampling": sampling, "path_size": path_size, "subspace": _ints(subspace), "ortho": not no_ortho,
@@ -132,7 +182,7 @@ def discover(spec: str, checkpoint: str | None, latent_dim: int, num_directions:
     try:
         found = discover_directions(G, latent_dim, num_directions, method, steps=steps, batch_size=batch_size,
                                     lr=lr, seed=seed, on_step=lambda _, loss: bar.update(note=f"loss {loss:.3g}"),
-                                    **options)
+                                    sample_latents=sample_latents, **options)
     except (ValueError, TypeError, FloatingPointError) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
@@ -140,7 +190,8 @@ def discover(spec: str, checkpoint: str | None, latent_dim: int, num_directions:
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     written = [found.save(folder / "directions.pt")]
-    written += _walk(G, found.directions, 1, traversal_steps, span, seed, folder / "traversal.png", None, scale)
+    written += _walk(G, found.directions, 1, traversal_steps, span, seed, folder / "traversal.png", None, scale,
+                     sample_latents)
     if found.history:
         _plot_loss(found.history, folder / "loss.png", method)
         written.append(folder / "loss.png")
@@ -150,8 +201,7 @@ def discover(spec: str, checkpoint: str | None, latent_dim: int, num_directions:
 
 @click.command("traverse")
 @click.argument("directions_file", type=click.Path())
-@click.option("--generator", "spec", required=True, help="MODULE:FACTORY or FILE.py:FACTORY, as for hjgan discover")
-@click.option("--checkpoint", default=None, help="a plain state dict to load into the factory's network")
+@_source_options
 @click.option("--steps", type=int, default=7, show_default=True, help="images per direction")
 @click.option("--range", "span", type=float, default=3.0, show_default=True, help="walk from -range to range")
 @click.option("--samples", type=int, default=1, show_default=True, help="base latents (rows per direction)")
@@ -159,8 +209,8 @@ def discover(spec: str, checkpoint: str | None, latent_dim: int, num_directions:
 @click.option("--out", default="traversal.png", show_default=True, help="the grid PNG")
 @click.option("--gif", default=None, help="also write a looping GIF here")
 @click.option("--scale", type=int, default=4, show_default=True, help="pixel scale")
-def traverse(directions_file: str, spec: str, checkpoint: str | None, steps: int, span: float, samples: int,
-             seed: int, out: str, gif: str | None, scale: int) -> None:
+def traverse(directions_file: str, spec: str | None, adapter: str | None, checkpoint: str | None, space: str,
+             steps: int, span: float, samples: int, seed: int, out: str, gif: str | None, scale: int) -> None:
     """Render saved directions as a grid (rows: sample x direction, columns: steps) and optionally a GIF."""
     from ..discovery import Directions
 
@@ -168,9 +218,9 @@ def traverse(directions_file: str, spec: str, checkpoint: str | None, steps: int
         found = Directions.load(directions_file)
     except (FileNotFoundError, ValueError) as exc:
         raise click.BadParameter(str(exc), param_hint="DIRECTIONS_FILE") from None
-    G = _generator(spec, checkpoint)
+    G, _, sample_latents = _source(spec, adapter, checkpoint, space, found.latent_dim)
     try:
-        written = _walk(G, found.directions, samples, steps, span, seed, Path(out), gif, scale)
+        written = _walk(G, found.directions, samples, steps, span, seed, Path(out), gif, scale, sample_latents)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     for path in written:

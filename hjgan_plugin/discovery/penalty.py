@@ -3,7 +3,7 @@
 The procedure of the Hessian Penalty and OroJaR repositories' ``biggan_discovery`` (Peebles et al.,
 ECCV 2020; Wei et al., ICCV 2021), for any G: a (K, d) matrix A is the only trainable tensor; every step
 its rows are orthonormalized (Q), a sample is ``G(z + wᵀQ)`` and the penalty is taken with respect to the
-coefficients ``w`` (not z) with the project's estimators (Eq. 6-7 Hessian, Eq. 8 Jacobian, Eq. 15 joint,
+coefficients ``w`` (not z) with the project's estimators (Eq. 6-7 Hessian, Eq. 9-10 Jacobian, Eq. 15 joint,
 sharing one set of passes). The base latent z goes in as a batch-aligned input of the shifted function,
 so the batched passes stay exact.
 
@@ -56,7 +56,7 @@ def penalty_value(f: Callable, w: Tensor, z: Tensor, args: tuple, penalty: str, 
     G_args = (z, *args)
     if penalty == "hessian":  # Eq. 6-7
         return hessian_penalty(f, w, k=k, epsilon=epsilon, reduction=torch.mean, G_args=G_args)
-    if penalty == "jacobian":  # Eq. 8
+    if penalty == "jacobian":  # Eq. 9-10
         return jacobian_penalty(f, w, k=k, epsilon=epsilon, reduction=torch.mean, G_args=G_args)
     return joint_penalty(f, w, alpha, beta, k=k, epsilon=epsilon, reduction=torch.mean, G_args=G_args).total
 

@@ -1,4 +1,5 @@
-"""Entry point of the ProGAN integration in the ``hjgan`` group: its adapter and ``hjgan progan train``."""
+"""Entry point of the ProGAN integration in the ``hjgan`` group: its adapter, ``hjgan progan train`` and the
+checkpoint loader of ``hjgan discover --adapter progan``."""
 from __future__ import annotations
 
 from typing import Any
@@ -19,3 +20,10 @@ def hjgan_cli_commands() -> list[Any]:
     from .launcher import command_group
 
     return [command_group]
+
+
+@hookimpl
+def hjgan_generator_loaders() -> dict[str, Any]:
+    from .loading import load
+
+    return {"progan": load}

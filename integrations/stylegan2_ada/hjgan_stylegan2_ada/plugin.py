@@ -1,5 +1,6 @@
 """Entry point of the StyleGAN2-ADA integration in the ``hjgan`` group: its adapter, ``hjgan patch
-stylegan2-ada`` and the ``hjgan stylegan2-ada train`` launcher."""
+stylegan2-ada``, the ``hjgan stylegan2-ada train`` launcher and the pickle loader of ``hjgan discover
+--adapter stylegan2-ada``."""
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -27,3 +28,10 @@ def hjgan_cli_commands() -> list[Any]:
     from .launcher import command_group
 
     return [command_group]
+
+
+@hookimpl
+def hjgan_generator_loaders() -> dict[str, Callable]:
+    from .loading import load
+
+    return {"stylegan2-ada": load}

@@ -1,0 +1,82 @@
+"""Direction discovery on a frozen generator, measured: every method of ``hjgan_plugin.discovery``
+
+1. on ``hjgan_plugin.testbed.bumps.Bumps``, whose true directions are known and rotated away from the
+   latent axes: the matched |cos| to them, the MIG of the coefficients, wall time, beside random
+   orthonormal directions;
+2. on the squares testbed's G trained without any penalty (discovery as the only disentangling step):
+   MIG of the coefficients against the factors, beside G's own axes, and traversals.
+
+    python benchmarks/directions.py [--known-seeds 0 1 2 3 4] [--trained-seeds 0 1 2] [--out docs/benchmarks]
+
+About 6 minutes on 2 cores; writes ``directions.{md,json,png}``; ``--from-json`` redraws them.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shlex
+import statistics
+import sys
+import time
+from pathlib import Path
+
+if not __package__:  # run as a file (python benchmarks/directions.py): make the `benchmarks` package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.common import ROOT  # noqa: E402
+from benchmarks.common.results import add_output_arguments, clean, read_json, write_json  # noqa: E402
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--known-seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
+    parser.add_argument("--trained-seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--steps", type=int, default=300, help="Adam steps of the iterative methods")
+    parser.add_argument("--iters", type=int, default=2000, help="training iterations of the squares G")
+    parser.add_argument("--threads", type=int, default=2)
+    add_output_arguments(parser, from_json="redraw the page and figure from this JSON instead of running")
+    return parser.parse_args(argv)
+
+
+def _penalty_training_mig() -> str | None:
+    """The joint penalty's MIG from the disentanglement benchmark's JSON, if present."""
+    from benchmarks.common.results import read_json as read
+
+    path = ROOT / "docs" / "benchmarks" / "disentanglement.json"
+    if not path.exists():
+        return None
+    vals = [r["mig"] for r in read(path) if r["config"] == "joint"]
+    return f"{statistics.mean(vals):.2f} ± {statistics.stdev(vals):.2f}" if len(vals) > 1 else None
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    from benchmarks.discovery import report
+
+    if args.from_json is not None:
+        result = read_json(args.from_json)
+    else:
+        import torch
+
+        from benchmarks.discovery.runs import known_factors, trained_squares
+
+        torch.set_num_threads(args.threads)
+        start = time.perf_counter()
+        rows = known_factors(args.known_seeds, args.steps)
+        trained, pictures = trained_squares(args.trained_seeds, args.steps, args.iters) if args.trained_seeds else ([], {})
+        result = {"settings": {"known_seeds": args.known_seeds, "trained_seeds": args.trained_seeds,
+                               "steps": args.steps, "iters": args.iters},
+                  "rows": rows + trained, "pictures": pictures, "penalty_training_mig": _penalty_training_mig(),
+                  "machine": f"{os.cpu_count()} CPUs ({platform.machine()}), torch {torch.__version__}, "
+                             f"{args.threads} threads, {time.perf_counter() - start:.0f} s in all, load "
+                             f"{', '.join(f'{v:.2f}' for v in os.getloadavg())}"}
+        args.out.mkdir(parents=True, exist_ok=True)
+        write_json(args.out / "directions.json", clean(result))
+    command = " ".join(["python benchmarks/directions.py", *map(shlex.quote, sys.argv[1:] if argv is None else argv)])
+    report.write(result, args.out, command)
+    print(f"wrote {args.out / 'directions.md'}")
+
+
+if __name__ == "__main__":
+    main()

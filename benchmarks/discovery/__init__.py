@@ -1,0 +1,1 @@
+"""The direction-discovery benchmark (``benchmarks/directions.py``): known factors, then a trained G."""
