@@ -71,10 +71,11 @@ def main(argv: list[str] | None = None) -> None:
                   "machine": f"{os.cpu_count()} CPUs ({platform.machine()}), torch {torch.__version__}, "
                              f"{args.threads} threads, {time.perf_counter() - start:.0f} s in all, load "
                              f"{', '.join(f'{v:.2f}' for v in os.getloadavg())}"}
+        result["command"] = " ".join(["python benchmarks/directions.py",
+                                      *map(shlex.quote, sys.argv[1:] if argv is None else argv)])
         args.out.mkdir(parents=True, exist_ok=True)
         write_json(args.out / "directions.json", clean(result))
-    command = " ".join(["python benchmarks/directions.py", *map(shlex.quote, sys.argv[1:] if argv is None else argv)])
-    report.write(result, args.out, command)
+    report.write(result, args.out, result.get("command", "python benchmarks/directions.py"))
     print(f"wrote {args.out / 'directions.md'}")
 
 

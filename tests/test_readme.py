@@ -58,7 +58,6 @@ RUN_ELSEWHERE = {
         "tests/test_pytorch_gan_upstream.py::test_table1_benchmark_end_to_end_on_two_models",
     "hjgan traverse dirs/directions.pt --generator hjgan_plugin.testbed.bumps:make --samples 2 --gif walk.gif":
         "tests/test_discovery.py::test_cli_discover_then_traverse_with_a_gif",
-    "python benchmarks/directions.py": "tests/test_benchmarks.py::test_directions_benchmark_smoke",
 }
 
 

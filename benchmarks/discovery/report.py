@@ -75,18 +75,23 @@ def render(result: dict[str, Any], command: str) -> str:
 
 
 def plot(result: dict[str, Any], path: Path) -> None:
-    """Traversals of the trained G (seed 0): random directions, the axes and each method, side by side."""
+    """Traversals of the trained squares G (seed 0; rows: directions, columns: -2..2): random directions, the
+    axes and each method."""
     plt = pyplot()
     pictures = result["pictures"]
     labels = [m for m in ("random", "axes", "joint", "jacobian", "hessian", "sefa (E[JᵀJ])", "ganspace") if m in pictures]
-    fig, axes = plt.subplots(1, len(labels), figsize=(3.2 * len(labels), 1.8))
+    cols = 4
+    rows = -(-len(labels) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 1.9 * rows + 0.3), squeeze=False)
     migs = {m: np.mean(_values(result["rows"], "trained", m, "mig")) for m in labels}
-    for ax, m in zip(np.atleast_1d(axes), labels):
+    for ax in axes.flat[len(labels):]:
+        ax.axis("off")
+    for ax, m in zip(axes.flat, labels):
         images = np.asarray(pictures[m])  # (K, steps, H, W)
         K, steps, H, W = images.shape
         tiles = images.transpose(0, 2, 1, 3).reshape(K * H, steps * W)
         ax.imshow(tiles, cmap="gray", vmin=images.min(), vmax=images.max())
-        ax.set_title(f"{m}\nMIG {migs[m]:.2f} (mean)", fontsize=9)
+        ax.set_title(f"{m}: MIG {migs[m]:.2f} (mean of seeds)", fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
     fig.tight_layout()
