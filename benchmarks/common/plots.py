@@ -1,4 +1,4 @@
-"""Figure helpers: matplotlib without a display, one palette, the traversal panel."""
+"""Figure helpers: matplotlib without a display, one palette, saving, the traversal panel."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -17,6 +17,13 @@ def pyplot() -> Any:
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def save(fig: Any, path: Any, dpi: int = 90) -> None:
+    """``tight_layout``, write ``fig`` to ``path`` and close it."""
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    pyplot().close(fig)
 
 
 def traversal_panel(ax: Any, run: Mapping[str, Any], name: str, seed: int, ylabel: str = "", **ylabel_kw: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..common.markdown import table, write_page
-from ..common.plots import pyplot
+from ..common.plots import pyplot, save
 from ..common.stats import compare, mean_std
 
 
@@ -94,9 +94,7 @@ def plot(result: dict[str, Any], path: Path) -> None:
         ax.set_title(f"{m}: MIG {migs[m]:.2f} (mean of seeds)", fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save(fig, path, dpi=90)
 
 
 def write(result: dict[str, Any], out: Path, command: str) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..common.markdown import table, write_page
-from ..common.plots import PALETTE, pyplot
+from ..common.plots import PALETTE, pyplot, save
 from ..common.stats import compare, mean_std
 
 #: The paper's Table 1 (IS on MNIST, Inception-v3, 25 000 iterations, 10 000 samples): model ->
@@ -214,9 +214,7 @@ def plot(result: dict[str, Any], path: Path) -> None:
             tiles = images.reshape(4, 8, size, size).transpose(0, 2, 1, 3).reshape(4 * size, 8 * size)
             ax.imshow(tiles, cmap="gray", vmin=0, vmax=1)
             ax.set_title(f"{model}, {LABELS[s]} (seed {seed})", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
+    save(fig, path, dpi=80)
 
 
 def write(result: dict[str, Any], out: Path, command: str) -> None:
