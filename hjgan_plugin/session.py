@@ -152,6 +152,7 @@ class Session:
             self._scalars = {**previous, **self._scalars}
             return total
         self.penalty_calls += 1
+        self._scalars["hj_ramp"] = self.ramp()  # this step's, before its optimizer step counts it
         for name, term in terms.items():
             if self._all_finite(term):
                 total = total + term
@@ -196,8 +197,8 @@ class Session:
         plugin terms weighted; NaN for a term skipped as non-finite), ``hj_alpha``, ``hj_beta``, ``hj_ramp``,
         ``hj_skipped_nonfinite``, and the exchange's ``exchange/*`` after its last exchange."""
         out = {key: float(value) for key, value in self._scalars.items()}
-        out.update(hj_alpha=self.alpha, hj_beta=self.beta, hj_ramp=self.ramp(),
-                   hj_skipped_nonfinite=float(self.skipped_nonfinite))
+        out.setdefault("hj_ramp", self.ramp())  # the ramp the last penalty step applied, else the next step's
+        out.update(hj_alpha=self.alpha, hj_beta=self.beta, hj_skipped_nonfinite=float(self.skipped_nonfinite))
         if self.exchange is not None:
             out.update(self.exchange.stats())
         return out

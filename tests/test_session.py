@@ -249,3 +249,29 @@ def test_config_object_and_field_overrides():
     config = HJConfig(penalty="hessian", lambda_h=0.5)
     session, *_ = setup(config=config, lambda_h=0.25)
     assert session.config.penalty == "hessian" and session.config.lambda_h == 0.25 and session.config.enabled
+
+
+def test_fine_tuning_a_plain_state_dict_ramps_the_penalty_from_zero(tmp_path):
+    """A G/D pair saved without the plugin (plain state dicts), then fine-tuned through attach() with a
+    warm-up: the penalty's weight ramps 1/4, 2/4, 3/4, 1, 1; the fine-tuned G saves and loads without it."""
+    G0, D0 = nets(0)
+    pretrained = tmp_path / "pretrained.pt"
+    torch.save({"G": G0.state_dict(), "D": D0.state_dict()}, pretrained)
+    G, D = nets(5)
+    ckpt = torch.load(pretrained, weights_only=True)
+    G.load_state_dict(ckpt["G"])
+    D.load_state_dict(ckpt["D"])
+    opt_g, opt_d = torch.optim.Adam(G.parameters(), 1e-3), torch.optim.Adam(D.parameters(), 1e-3)
+    session = attach(G, D, optimizer_G=opt_g, optimizer_D=opt_d, warmup=4, lambda_h=0.1, lambda_j=1e-3)
+    ramps = []
+    for _ in range(5):
+        train(session, G, D, opt_g, opt_d, 1)
+        ramps.append(session.last["hj_ramp"])
+    assert ramps == [0.25, 0.5, 0.75, 1.0, 1.0]
+    tuned = tmp_path / "tuned.pt"
+    torch.save({"G": G.state_dict(), "hjgan": session.state_dict()}, tuned)
+    code = ("import sys; sys.modules['hjgan_plugin'] = None; import torch; "
+            f"c = torch.load({str(tuned)!r}, weights_only=True); print(sorted(c['G'])[:1], c['hjgan']['steps'])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "{'G': 5, 'D': 5}" in out.stdout
