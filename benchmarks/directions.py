@@ -7,6 +7,10 @@
    MIG of the coefficients against the factors, beside G's own axes, and traversals.
 
     python benchmarks/directions.py [--known-seeds 0 1 2 3 4] [--trained-seeds 0 1 2] [--out docs/benchmarks]
+    HJGAN_STYLEGAN2_ADA_DIR=~/stylegan2-ada-pytorch python benchmarks/directions.py --stylegan2-ada-pkl PKL
+
+3. opt-in, ``--stylegan2-ada-pkl``: the same on a StyleGAN2-ADA pickle trained on the squares PNGs
+   (``hjgan_plugin.testbed.squares.write_pngs``), in z and w space.
 
 About 6 minutes on 2 cores; writes ``directions.{md,json,png}``; ``--from-json`` redraws them.
 """
@@ -31,10 +35,14 @@ from benchmarks.common.results import add_output_arguments, clean, read_json, wr
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--known-seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
-    parser.add_argument("--trained-seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--trained-seeds", nargs="*", type=int, default=[0, 1, 2],
+                        help="seeds of the trained squares G (none: skip that suite)")
     parser.add_argument("--steps", type=int, default=300, help="Adam steps of the iterative methods")
     parser.add_argument("--iters", type=int, default=2000, help="training iterations of the squares G")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--stylegan2-ada-pkl", default=None,
+                        help="also run every method on this StyleGAN2-ADA pickle trained on the squares PNGs "
+                             "(needs HJGAN_STYLEGAN2_ADA_DIR; z and w space)")
     add_output_arguments(parser, from_json="redraw the page and figure from this JSON instead of running")
     return parser.parse_args(argv)
 
@@ -65,8 +73,15 @@ def main(argv: list[str] | None = None) -> None:
         start = time.perf_counter()
         rows = known_factors(args.known_seeds, args.steps)
         trained, pictures = trained_squares(args.trained_seeds, args.steps, args.iters) if args.trained_seeds else ([], {})
+        if args.stylegan2_ada_pkl:
+            from benchmarks.discovery.runs import stylegan2_ada
+
+            sg2_rows, sg2_pictures = stylegan2_ada(args.stylegan2_ada_pkl, args.steps)
+            trained += sg2_rows
+            pictures.update(sg2_pictures)
         result = {"settings": {"known_seeds": args.known_seeds, "trained_seeds": args.trained_seeds,
-                               "steps": args.steps, "iters": args.iters},
+                               "steps": args.steps, "iters": args.iters,
+                               "stylegan2_ada_pkl": args.stylegan2_ada_pkl},
                   "rows": rows + trained, "pictures": pictures, "penalty_training_mig": _penalty_training_mig(),
                   "machine": f"{os.cpu_count()} CPUs ({platform.machine()}), torch {torch.__version__}, "
                              f"{args.threads} threads, {time.perf_counter() - start:.0f} s in all, load "

@@ -317,3 +317,23 @@ def test_cli_adapter_needs_a_checkpoint_and_one_source(tmp_path):
     assert no_checkout.exit_code == 2 and "set HJGAN_STYLEGAN2_ADA_DIR" in no_checkout.output
     no_dim = runner.invoke(cli_main, ["discover", "--generator", SPEC, "--num-directions", "2", "--out", str(tmp_path / "a")])
     assert no_dim.exit_code == 2 and "--generator needs --latent-dim D" in no_dim.output
+
+
+def test_cli_gradient_method_with_attribute_functions(tmp_path):
+    scores = tmp_path / "scores.py"
+    scores.write_text("def brightness_top(x):\n    return x[:, 0, :4].mean((1, 2))\n"
+                      "def brightness_bottom(x):\n    return x[:, 0, -4:].mean((1, 2))\n"
+                      "def attributes():\n    return [brightness_top, brightness_bottom]\n")
+    runner = CliRunner()
+    done = runner.invoke(cli_main, ["discover", "--generator", SPEC, "--latent-dim", "4", "--num-directions", "2",
+                                    "--method", "gradient", "--attributes", f"{scores}:attributes", "--samples", "64",
+                                    "--out", str(tmp_path / "g")])
+    assert done.exit_code == 0, done.output
+    found = Directions.load(tmp_path / "g" / "directions.pt")
+    assert found.method == "gradient" and found.directions.shape == (2, 4)
+    missing = runner.invoke(cli_main, ["discover", "--generator", SPEC, "--latent-dim", "4", "--num-directions", "2",
+                                       "--method", "gradient", "--out", str(tmp_path / "h")])
+    assert missing.exit_code == 2 and "--method gradient needs --attributes" in missing.output
+    wrong = runner.invoke(cli_main, ["discover", "--generator", SPEC, "--latent-dim", "4", "--num-directions", "2",
+                                     "--attributes", f"{scores}:attributes", "--out", str(tmp_path / "i")])
+    assert wrong.exit_code == 2 and "--attributes is for --method gradient" in wrong.output

@@ -32,6 +32,7 @@ pytestmark = [
 TINY = ["--gpus", "1", "--cbase", "512", "--cmax", "32", "--batch", "32", "--kimg", "1", "--snap", "1",
         "--metrics", "none", "--aug", "noaug", "--fp32", "1", "--workers", "1", "--seed", "0"]
 HJGAN = [sys.executable, "-m", "hjgan_plugin.cli"]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _copy(dest: Path) -> Path:
@@ -338,3 +339,20 @@ def test_discover_reads_a_pickle_in_z_and_w_space(patched, dataset, workdir):
                           "--num-directions", "2", "--out", str(workdir / "bad")],
                          capture_output=True, text=True, env=env, timeout=600)
     assert bad.returncode == 2 and "is not a StyleGAN2-ADA network pickle" in bad.stderr
+
+
+def test_directions_benchmark_runs_on_a_pickle(patched, dataset, workdir):
+    """benchmarks/directions.py --stylegan2-ada-pkl: every method in z and w space on a real snapshot of a run on
+    the squares (a 1-kimg G: this checks the suite, it measures nothing)."""
+    base = workdir / "runs_base"
+    runs = sorted(p for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
+    pkl = last_snapshot(runs[-1] if runs else train(patched, base, dataset, "--hj=0"))
+    out = workdir / "directions_bench"
+    env = {**os.environ, "HJGAN_STYLEGAN2_ADA_DIR": str(patched)}
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "directions.py"), "--known-seeds", "0",
+                           "--trained-seeds", "--steps", "2", "--stylegan2-ada-pkl", str(pkl), "--out", str(out)],
+                          capture_output=True, text=True, env=env, timeout=900, cwd=ROOT)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    rows = json.loads((out / "directions.json").read_text())["rows"]
+    assert {r["suite"] for r in rows} == {"known", "stylegan2-ada z", "stylegan2-ada w"}
+    assert "## StyleGAN2-ADA (opt-in" in (out / "directions.md").read_text()

@@ -34,6 +34,9 @@ def render(result: dict[str, Any], command: str) -> str:
     trained = [[m, mean_std(_values(rows, "trained", m, "mig")),
                 _p(_values(rows, "trained", m, "mig"), _values(rows, "trained", "axes", "mig")) if m != "axes" else "–",
                 mean_std(_values(rows, "trained", m, "seconds"), "{:.1f}")] for m in _methods(rows, "trained")]
+    sg2 = [[space, m, mean_std(_values(rows, f"stylegan2-ada {space}", m, "mig")),
+            mean_std(_values(rows, f"stylegan2-ada {space}", m, "seconds"), "{:.1f}")]
+           for space in ("z", "w") for m in _methods(rows, f"stylegan2-ada {space}")]
     reference = result.get("penalty_training_mig")
     train_s = mean_std(_values(rows, "trained", "axes", "train_seconds"), "{:.0f}")
     lines = [
@@ -49,6 +52,8 @@ def render(result: dict[str, Any], command: str) -> str:
         "(256 latents × 4 probes); `ganspace` takes PCA of G's output over 2000 samples. p: Welch's test "
         "against the reference row (random directions, or the latent axes).",
         "",
+    ]
+    known_part = [
         f"## Known factors: `hjgan_plugin.testbed.bumps.Bumps` (d = K = 4), seeds {st['known_seeds']}",
         "",
         "Each seed rotates the true directions differently. Matched |cos|: each true direction against the "
@@ -58,6 +63,8 @@ def render(result: dict[str, Any], command: str) -> str:
         *table(["method", "matched \\|cos\\| (mean)", "matched \\|cos\\| (worst)", "MIG", "p (MIG vs random)", "seconds"],
                known),
         "",
+    ]
+    trained_part = [
         f"## A trained G: the squares testbed's baseline (no penalty), seeds {st['trained_seeds']}",
         "",
         f"G is trained for {st['iters']} iterations ({train_s} s each) without any penalty; then each method runs "
@@ -67,9 +74,16 @@ def render(result: dict[str, Any], command: str) -> str:
         *table(["method", "MIG", "p (vs axes)", "seconds"], trained),
         "",
     ]
-    if reference:
+    lines += known_part if known else []
+    lines += trained_part if trained else []
+    if reference and trained:
         lines += [f"Training with the joint penalty instead reached MIG {reference} on the same testbed "
                   "(`docs/benchmarks/disentanglement.md`), at the cost of a whole training run.", ""]
+    if sg2:
+        lines += ["## StyleGAN2-ADA (opt-in: `--stylegan2-ada-pkl`)", "",
+                  f"`{st.get('stylegan2_ada_pkl')}`, K = 3, MIG of the coefficients against the factors read from its "
+                  "images (grey, 16×16) over 4000 latents (w: drawn through the mapping network).", "",
+                  *table(["space", "method", "MIG", "seconds"], sg2), ""]
     lines += [f"Machine: {result['machine']}.", "", "![traversals](directions.png)"]
     return "\n".join(lines)
 
@@ -80,10 +94,14 @@ def plot(result: dict[str, Any], path: Path) -> None:
     plt = pyplot()
     pictures = result["pictures"]
     labels = [m for m in ("random", "axes", "joint", "jacobian", "hessian", "sefa (E[JᵀJ])", "ganspace") if m in pictures]
+    labels += [k for k in pictures if ": " in k]  # the StyleGAN2-ADA suite's "z: joint", ...
     cols = 4
     rows = -(-len(labels) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 1.9 * rows + 0.3), squeeze=False)
-    migs = {m: np.mean(_values(result["rows"], "trained", m, "mig")) for m in labels}
+    def suite(label: str) -> tuple[str, str]:
+        return (f"stylegan2-ada {label.split(': ')[0]}", label.split(": ")[1]) if ": " in label else ("trained", label)
+
+    migs = {m: np.mean(_values(result["rows"], *suite(m), "mig")) for m in labels}
     for ax in axes.flat[len(labels):]:
         ax.axis("off")
     for ax, m in zip(axes.flat, labels):

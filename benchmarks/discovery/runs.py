@@ -20,15 +20,17 @@ METHODS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-def find(G: Any, latent_dim: int, K: int, label: str, steps: int, seed: int) -> tuple[torch.Tensor, float, list]:
-    """The directions of ``label`` for ``G`` (or the references), the wall time and the loss history."""
+def find(G: Any, latent_dim: int, K: int, label: str, steps: int, seed: int,
+         **kw: Any) -> tuple[torch.Tensor, float, list]:
+    """The directions of ``label`` for ``G`` (or the references), the wall time and the loss history;
+    ``kw`` goes to :func:`discover_directions` (e.g. ``sample_latents``)."""
     start = time.perf_counter()
     if label == "random":
         return random_directions(K, latent_dim, seed=1000 + seed), 0.0, []
     if label == "axes":
         return torch.eye(latent_dim)[:K], 0.0, []
     method, options = METHODS[label]
-    found = discover_directions(G, latent_dim, K, method, steps=steps, seed=seed, **options)
+    found = discover_directions(G, latent_dim, K, method, steps=steps, seed=seed, **options, **kw)
     return found.directions, time.perf_counter() - start, found.history
 
 
@@ -76,4 +78,37 @@ def trained_squares(seeds: list[int], steps: int, iters: int, samples: int = 10_
                          "valid": valid, "seconds": seconds, "train_seconds": run["seconds"]})
             if seed == seeds[0]:
                 pictures[label] = traverse(G, Q, torch.zeros(1, d), steps=9, span=2.0)[0].squeeze(2).tolist()
+    return rows, pictures
+
+
+def stylegan2_ada(pkl: str, steps: int, K: int = 3, samples: int = 4000, seed: int = 0) -> tuple[list, dict]:
+    """Every method on a StyleGAN2-ADA pickle trained on the squares (``testbed.squares.write_pngs`` through
+    upstream's ``dataset_tool.py``), in z and w space, through the integration's loader (the checkout from
+    ``HJGAN_STYLEGAN2_ADA_DIR``): MIG of the coefficients against the factors read from its images (grey,
+    16x16), wall time, and the traversals of each space."""
+    import torch.nn.functional as F
+    from hjgan_stylegan2_ada.loading import load
+
+    from hjgan_plugin.discovery.traversal import traverse
+    from hjgan_plugin.testbed import SIZE, factors_from_images
+
+    def grey(images: torch.Tensor) -> torch.Tensor:
+        x = ((images.mean(1, keepdim=True) + 1) / 2).clamp(0, 1)
+        return x if x.shape[-1] == SIZE else F.interpolate(x, size=(SIZE, SIZE), mode="area")
+
+    rows, pictures = [], {}
+    for space in ("z", "w"):
+        loaded = load(pkl, space=space)
+        gen = torch.Generator().manual_seed(12345)
+        z = loaded.sample_latents(samples, gen) if loaded.sample_latents else torch.randn(samples, loaded.latent_dim,
+                                                                                           generator=gen)
+        with torch.no_grad():
+            factors = factors_from_images(torch.cat([grey(loaded.G(c)) for c in z.split(256)]))
+        centre = z.mean(0, keepdim=True)
+        for label in ["random", *METHODS]:
+            Q, seconds, _ = find(loaded.G, loaded.latent_dim, K, label, steps, seed, sample_latents=loaded.sample_latents)
+            rows.append({"suite": f"stylegan2-ada {space}", "seed": seed, "method": label, "seconds": seconds,
+                         "mig": coefficient_mig(Q, z - centre, factors)})
+            pictures[f"{space}: {label}"] = grey(traverse(loaded.G, Q, centre, steps=7, span=3.0)[0].flatten(0, 1)
+                                                ).view(K, 7, SIZE, SIZE).tolist()
     return rows, pictures

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from .loaders import load_generator
+from .loaders import call_factory, load_generator
 
 
 def _source(spec: str | None, adapter: str | None, checkpoint: str | None, space: str,
@@ -69,6 +69,22 @@ def _generator(spec: str, checkpoint: str | None) -> Any:
         raise click.BadParameter(f"{checkpoint} does not fit {type(G).__name__} built by {spec}: missing "
                                  f"{list(missing)[:5]}, unexpected {list(unexpected)[:5]}", param_hint="--checkpoint")
     return G.eval()
+
+
+def _attributes(spec: str | None) -> list[Any]:
+    """The attribute scores of ``--attributes``: ``FACTORY()`` returns a list of functions image -> (N,)."""
+    if spec is None:
+        raise click.UsageError("--method gradient needs --attributes MODULE:FACTORY (a list of functions "
+                               "image -> (N,) scores)")
+    if ":" not in spec:
+        raise click.BadParameter(f"{spec}: expected MODULE:FACTORY or FILE.py:FACTORY", param_hint="--attributes")
+    scores = call_factory(spec, "--attributes")
+    if callable(scores) and not isinstance(scores, (list, tuple)):
+        scores = [scores]
+    if not isinstance(scores, (list, tuple)) or not all(callable(f) for f in scores):
+        raise click.BadParameter(f"{spec}() must return a list of functions image -> (N,) scores",
+                                 param_hint="--attributes")
+    return list(scores)
 
 
 def _ints(text: str | None) -> list[int] | None:
@@ -137,8 +153,11 @@ def _source_options(command: Any) -> Any:
 @_source_options
 @click.option("--latent-dim", type=int, default=None, help="size of G's latent (with --adapter: read from the file)")
 @click.option("--num-directions", type=int, required=True, help="K, the number of directions")
-@click.option("--method", type=click.Choice(["hessian", "jacobian", "joint", "sefa", "ganspace"]), default="joint",
-              show_default=True, help="gradient needs attribute functions: use the Python API")
+@click.option("--method", type=click.Choice(["hessian", "jacobian", "joint", "sefa", "ganspace", "gradient"]),
+              default="joint", show_default=True)
+@click.option("--attributes", default=None,
+              help="gradient: MODULE:FACTORY or FILE.py:FACTORY returning a list of functions image -> (N,) scores, "
+                   "one direction each")
 @click.option("--out", type=click.Path(file_okay=False), required=True, help="folder for directions.pt and pictures")
 @click.option("--steps", type=int, default=500, show_default=True, help="Adam steps (hessian, jacobian, joint)")
 @click.option("--batch-size", type=int, default=32, show_default=True)
@@ -162,6 +181,7 @@ def discover(spec: str | None, adapter: str | None, checkpoint: str | None, spac
              num_directions: int, method: str, out: str,
              steps: int, batch_size: int, lr: float, seed: int, sampling: str, path_size: float,
              subspace: str | None, no_ortho: bool, layers: str | None, layer: str | None, samples: int | None,
+             attributes: str | None,
              traversal_steps: int, span: float, scale: int, no_progress: bool) -> None:
     """Find K latent directions of a frozen G; write DIR/directions.pt, DIR/traversal.png (rows: directions,
     columns: steps, centre column framed) and, for the iterative methods, DIR/loss.png."""
@@ -176,8 +196,12 @@ def discover(spec: str | None, adapter: str | None, checkpoint: str | None, spac
                    "layers": layers.split(",") if layers else None}
     elif layer is not None or method == "ganspace":
         options["layer"] = layer or "output"
-    if samples is not None and method in ("sefa", "ganspace"):
+    if samples is not None and method in ("sefa", "ganspace", "gradient"):
         options["samples"] = samples
+    if method == "gradient":
+        options["attributes"] = _attributes(attributes)
+    elif attributes is not None:
+        raise click.UsageError("--attributes is for --method gradient")
     bar = ProgressBar(steps if method in PENALTIES else 0, f"{method} discovery", enabled=not no_progress)
     try:
         found = discover_directions(G, latent_dim, num_directions, method, steps=steps, batch_size=batch_size,

@@ -72,23 +72,11 @@ def load_scores(path: str | Path, key: str | None) -> list[float]:
     return [float(v) for v in value]
 
 
-def load_generator(spec: str, option: str) -> Any:
-    """``FILE.py:FACTORY`` or ``MODULE:FACTORY`` (``FACTORY()`` returns the callable) or a TorchScript file."""
+def call_factory(spec: str, option: str) -> Any:
+    """Import ``MODULE:FACTORY`` or ``FILE.py:FACTORY`` and return ``FACTORY()`` (whatever it builds)."""
     import importlib
     import importlib.util
 
-    if ":" not in spec:
-        path = Path(spec)
-        if not path.is_file():
-            raise click.BadParameter(f"no such file: {spec} (expected FILE.py:FACTORY, MODULE:FACTORY or a "
-                                     f"TorchScript file)", param_hint=option)
-        try:
-            with warnings.catch_warnings():  # torch 2.13 deprecates TorchScript, which is what this loads
-                warnings.simplefilter("ignore", DeprecationWarning)
-                return torch.jit.load(str(path), map_location="cpu").eval()
-        except (RuntimeError, ValueError):
-            raise click.BadParameter(f"{spec} is not a TorchScript file (torch.jit.save); or name a factory as "
-                                     f"FILE.py:FACTORY / MODULE:FACTORY", param_hint=option) from None
     where, name = spec.rsplit(":", 1)
     try:
         if where.endswith(".py"):
@@ -103,9 +91,26 @@ def load_generator(spec: str, option: str) -> Any:
         raise click.BadParameter(f"cannot import {where}: {exc}", param_hint=option) from None
     factory = getattr(module, name, None)
     if not callable(factory):
-        raise click.BadParameter(f"{where} has no callable {name!r} (a factory returning the network)",
+        raise click.BadParameter(f"{where} has no callable {name!r} (a factory)",
                                  param_hint=option)
-    net = factory()
+    return factory()
+
+
+def load_generator(spec: str, option: str) -> Any:
+    """``FILE.py:FACTORY`` or ``MODULE:FACTORY`` (``FACTORY()`` returns the callable) or a TorchScript file."""
+    if ":" not in spec:
+        path = Path(spec)
+        if not path.is_file():
+            raise click.BadParameter(f"no such file: {spec} (expected FILE.py:FACTORY, MODULE:FACTORY or a "
+                                     f"TorchScript file)", param_hint=option)
+        try:
+            with warnings.catch_warnings():  # torch 2.13 deprecates TorchScript, which is what this loads
+                warnings.simplefilter("ignore", DeprecationWarning)
+                return torch.jit.load(str(path), map_location="cpu").eval()
+        except (RuntimeError, ValueError):
+            raise click.BadParameter(f"{spec} is not a TorchScript file (torch.jit.save); or name a factory as "
+                                     f"FILE.py:FACTORY / MODULE:FACTORY", param_hint=option) from None
+    net = call_factory(spec, option)
     if not callable(net):
         raise click.BadParameter(f"{spec}() returned a {type(net).__name__}, not a callable network",
                                  param_hint=option)
