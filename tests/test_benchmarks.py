@@ -172,3 +172,14 @@ def test_directions_benchmark_smoke(tmp_path):
     page = (tmp_path / "directions.md").read_text()
     assert "| joint |" in page and "Matched |cos|" in page and "| matched \\|cos\\| (mean) |" in page
     assert (tmp_path / "directions.png").stat().st_size > 0
+
+
+def test_stability_benchmark_smoke(tmp_path):
+    bench = load("stability")
+    bench.main(["--seeds", "0", "1", "--iters", "20", "--checkpoints", "2", "--every", "10", "--workers", "1",
+                "--out", str(tmp_path)])
+    result = json.loads((tmp_path / "stability.json").read_text())
+    assert len(result["rows"]) == 4 and all(len(r["checkpoints_read"]) == 2 for r in result["rows"])
+    page = (tmp_path / "stability.md").read_text()
+    for name in ("| one read |", "| EMA |", "| averaged |", "| EMA averaged |", "detectable ΔMIG"):
+        assert name in page

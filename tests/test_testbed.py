@@ -138,3 +138,18 @@ def test_write_pngs_saves_the_rendered_squares(tmp_path):
         assert pixels.shape == (16, 16, 3) and (pixels[..., 0] == pixels[..., 2]).all()
         assert np.abs(pixels[..., 0].astype(float) - expected).max() <= 0.5
     assert np.asarray(Image.open(write_pngs(tmp_path / "grey", n=1, channels=1)[0])).shape == (16, 16)
+
+
+def test_ema_and_checkpoint_evaluations_leave_the_training_unchanged():
+    from hjgan_plugin.testbed.training import train
+
+    plain = train(None, iters=12, seed=3, log=lambda _: None)
+    watched = train(None, iters=12, seed=3, log=lambda _: None, ema_beta=0.5, checkpoints=(6, 12),
+                    checkpoint_samples=300)
+    for a, b in zip(plain["G"].parameters(), watched["G"].parameters()):
+        assert torch.equal(a, b)
+    assert [c["it"] for c in watched["history"]["checkpoints"]] == [6, 12]
+    assert {"mig", "valid", "mig_ema", "valid_ema"} <= set(watched["history"]["checkpoints"][0])
+    ema = list(watched["G_ema"].parameters())[0]
+    assert not torch.equal(ema, list(watched["G"].parameters())[0]) and not ema.requires_grad
+    assert plain["G_ema"] is None and plain["history"]["checkpoints"] == []

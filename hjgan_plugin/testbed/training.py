@@ -9,7 +9,9 @@ penalties. Same seed, same numbers.
 """
 from __future__ import annotations
 
+import copy
 import time
+from collections.abc import Sequence
 from typing import Any, Callable
 
 import numpy as np
@@ -57,15 +59,30 @@ def measure_penalties(G: torch.nn.Module, z: torch.Tensor, epsilon: float = 0.1,
     return float(p.hessian), float(p.jacobian)
 
 
+def ema_update(G_ema: torch.nn.Module, G: torch.nn.Module, beta: float) -> None:
+    """``θ_ema ← β θ_ema + (1 − β) θ`` for every parameter; buffers copied."""
+    with torch.no_grad():
+        for p_ema, p in zip(G_ema.parameters(), G.parameters()):
+            p_ema.lerp_(p, 1.0 - beta)
+        for b_ema, b in zip(G_ema.buffers(), G.buffers()):
+            b_ema.copy_(b)
+
+
 def train(plugin: dict[str, Any] | None, iters: int = 2000, seed: int = 0, log_every: int = 250,
           measure_every: int = 50, name: str | None = None,
-          log: Callable[[str], None] = print) -> dict[str, Any]:
+          log: Callable[[str], None] = print, ema_beta: float | None = None,
+          checkpoints: Sequence[int] = (), checkpoint_samples: int = 5000) -> dict[str, Any]:
     """Train the testbed GAN for ``iters`` iterations; ``plugin`` is ``None`` (baseline) or the
     keyword arguments of ``hjgan_plugin.attach`` (e.g. ``{"penalty": "joint", "lambda_h": ...}``).
 
-    Returns ``{"name", "G", "seconds", "history", "plugin"}``; ``history`` has per-measurement lists
-    ``it``, ``hessian``, ``jacobian`` (unweighted, :func:`measure_penalties` on a fixed batch) and
-    per-log lists of the losses.
+    ``ema_beta``: also keep an exponential moving average of G's weights (``G_ema``), updated after
+    every G step. ``checkpoints``: iterations at which :func:`evaluate` runs on ``checkpoint_samples``
+    samples, of G and (with ``ema_beta``) of ``G_ema``; none of this touches the training's random streams.
+
+    Returns ``{"name", "G", "G_ema", "seconds", "history", "plugin"}``; ``history`` has per-measurement lists
+    ``it``, ``hessian``, ``jacobian`` (unweighted, :func:`measure_penalties` on a fixed batch), per-log lists
+    of the losses and ``checkpoints`` (one dict per checkpoint: ``it``, ``mig``, ``valid``, ``mig_ema``,
+    ``valid_ema``).
     """
     name = name or ("baseline" if plugin is None else "plugin")
     torch.manual_seed(seed)
@@ -80,8 +97,10 @@ def train(plugin: dict[str, Any] | None, iters: int = 2000, seed: int = 0, log_e
     data = SquaresDataset(seed=seed + 1)
     z_gen = torch.Generator().manual_seed(seed + 2)
     z_fixed = torch.randn(BATCH, G.latent_dim, generator=torch.Generator().manual_seed(seed + 3))
-    hist: dict[str, list[float]] = {"it": [], "hessian": [], "jacobian": [], "log_it": [],
-                                    "loss_d": [], "loss_g": [], "hj_total": []}
+    hist: dict[str, list[Any]] = {"it": [], "hessian": [], "jacobian": [], "log_it": [],
+                                  "loss_d": [], "loss_g": [], "hj_total": [], "checkpoints": []}
+    G_ema = copy.deepcopy(G).requires_grad_(False) if ema_beta is not None else None
+    checkpoints = set(checkpoints)
     start = time.perf_counter()
     for it in range(1, iters + 1):
         # --- D step: non-saturating loss + R1 (gamma = 1) on real images ---
@@ -103,6 +122,13 @@ def train(plugin: dict[str, Any] | None, iters: int = 2000, seed: int = 0, log_e
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
+        if G_ema is not None:
+            ema_update(G_ema, G, ema_beta)
+        if it in checkpoints:
+            row: dict[str, Any] = {"it": it, **evaluate(G, n=checkpoint_samples)}
+            if G_ema is not None:
+                row.update({f"{k}_ema": v for k, v in evaluate(G_ema, n=checkpoint_samples).items()})
+            hist["checkpoints"].append(row)
 
         if it % measure_every == 0 or it == 1 or it == iters:
             h, j = measure_penalties(G, z_fixed, seed=seed)
@@ -121,7 +147,7 @@ def train(plugin: dict[str, Any] | None, iters: int = 2000, seed: int = 0, log_e
             log(f"[{name}] it {it:5d}/{iters}  loss_D {loss_d.item():.3f}  loss_G {loss_g.item():.3f}  "
                 f"L_H {hist['hessian'][-1]:.3g}  L_J {hist['jacobian'][-1]:.3g}  "
                 f"{time.perf_counter() - start:.0f}s")
-    return {"name": name, "G": G, "seconds": time.perf_counter() - start, "history": hist,
+    return {"name": name, "G": G, "G_ema": G_ema, "seconds": time.perf_counter() - start, "history": hist,
             "plugin": plugin}
 
 
