@@ -20,7 +20,7 @@ from hjgan_plugin.estimators import hessian_penalty, joint_penalty
 
 from hjgan_plugin.testbed.bumps import Bumps
 
-SPEC = "hjgan_plugin.testbed.bumps:make"
+BUMPS = "hjgan_plugin.testbed.bumps:make"
 
 
 def gram_schmidt(A: torch.Tensor) -> torch.Tensor:
@@ -234,7 +234,7 @@ def test_directions_file_round_trip_and_refusals(tmp_path):
 def test_cli_discover_then_traverse_with_a_gif(tmp_path):
     from PIL import Image
 
-    spec = SPEC
+    spec = BUMPS
     runner = CliRunner()
     done = runner.invoke(cli_main, ["discover", "--generator", spec, "--latent-dim", "4", "--num-directions", "3",
                                     "--method", "jacobian", "--sampling", "zero", "--steps", "30", "--out",
@@ -260,7 +260,7 @@ def test_cli_discover_then_traverse_with_a_gif(tmp_path):
 
 
 def test_cli_refusals(tmp_path):
-    spec = SPEC
+    spec = BUMPS
     runner = CliRunner()
     too_many = runner.invoke(cli_main, ["discover", "--generator", spec, "--latent-dim", "4", "--num-directions",
                                         "9", "--out", str(tmp_path / "x")])
@@ -315,7 +315,7 @@ def test_cli_adapter_needs_a_checkpoint_and_one_source(tmp_path):
                                            str(tmp_path / "x.pkl"), "--num-directions", "2", "--out", str(tmp_path / "a")],
                                 env={"HJGAN_STYLEGAN2_ADA_DIR": ""})
     assert no_checkout.exit_code == 2 and "set HJGAN_STYLEGAN2_ADA_DIR" in no_checkout.output
-    no_dim = runner.invoke(cli_main, ["discover", "--generator", SPEC, "--num-directions", "2", "--out", str(tmp_path / "a")])
+    no_dim = runner.invoke(cli_main, ["discover", "--generator", BUMPS, "--num-directions", "2", "--out", str(tmp_path / "a")])
     assert no_dim.exit_code == 2 and "--generator needs --latent-dim D" in no_dim.output
 
 
@@ -325,15 +325,15 @@ def test_cli_gradient_method_with_attribute_functions(tmp_path):
                       "def brightness_bottom(x):\n    return x[:, 0, -4:].mean((1, 2))\n"
                       "def attributes():\n    return [brightness_top, brightness_bottom]\n")
     runner = CliRunner()
-    done = runner.invoke(cli_main, ["discover", "--generator", SPEC, "--latent-dim", "4", "--num-directions", "2",
+    done = runner.invoke(cli_main, ["discover", "--generator", BUMPS, "--latent-dim", "4", "--num-directions", "2",
                                     "--method", "gradient", "--attributes", f"{scores}:attributes", "--samples", "64",
                                     "--out", str(tmp_path / "g")])
     assert done.exit_code == 0, done.output
     found = Directions.load(tmp_path / "g" / "directions.pt")
     assert found.method == "gradient" and found.directions.shape == (2, 4)
-    missing = runner.invoke(cli_main, ["discover", "--generator", SPEC, "--latent-dim", "4", "--num-directions", "2",
+    missing = runner.invoke(cli_main, ["discover", "--generator", BUMPS, "--latent-dim", "4", "--num-directions", "2",
                                        "--method", "gradient", "--out", str(tmp_path / "h")])
     assert missing.exit_code == 2 and "--method gradient needs --attributes" in missing.output
-    wrong = runner.invoke(cli_main, ["discover", "--generator", SPEC, "--latent-dim", "4", "--num-directions", "2",
+    wrong = runner.invoke(cli_main, ["discover", "--generator", BUMPS, "--latent-dim", "4", "--num-directions", "2",
                                      "--attributes", f"{scores}:attributes", "--out", str(tmp_path / "i")])
     assert wrong.exit_code == 2 and "--attributes is for --method gradient" in wrong.output
