@@ -46,6 +46,7 @@ class HJConfig:
     layers: tuple[str, ...] = _default("layers")
     space: str = _default("space")
     interval: int = _default("interval")
+    lazy_gain: str = _default("lazy_gain")
     subbatch: float = _default("subbatch")
     warmup: int = _default("warmup")
     exchange_every: int = _default("exchange_every")

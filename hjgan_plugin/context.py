@@ -61,7 +61,7 @@ class PluginContext:
         return self._session.ramp()
 
     @property
-    def lazy_gain(self) -> int:
+    def lazy_gain(self) -> float:
         """The lazy-regularization gain of the generator step being taken (0: a skipped step)."""
         return self._session.lazy_gain()
 

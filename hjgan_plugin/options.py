@@ -25,6 +25,7 @@ EXCHANGE_DIRECTIONS = ("g_to_d", "both")
 EXCHANGE_PAIRINGS = ("mirror", "adapter")
 LATENT_SPACES = ("z", "w")
 REDUCTIONS = ("max", "mean", "sum")
+LAZY_GAINS = ("interval", "sqrt", "one")
 DEFAULT_GAME = (1.0, 2.0, 0.5)  # Eagle-Dove v, c, split: alpha = beta = 0.5
 OUTPUT = "output"  # the layer name that means G's final output
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -186,6 +187,8 @@ BUILTIN_OPTIONS: tuple[Option, ...] = (
     Option("layers", parse_layers, (OUTPUT,), "comma-separated module names to regularize"),
     Option("space", str, "z", "latent space to perturb, z | w (StyleGAN2)", LATENT_SPACES),
     Option("interval", int, 1, "lazy regularization: penalty every N generator steps, gain N"),
+    Option("lazy_gain", str, "interval", "gain of a lazy penalty step: interval (N) | sqrt (√N) | one (1)",
+           LAZY_GAINS),
     Option("subbatch", float, 1.0, "fraction of the batch the penalty uses"),
     Option("warmup", int, 0, "generator steps over which the weights ramp from 0"),
     Option("exchange_every", int, 0, "weight exchange every N discriminator steps, 0 = off"),

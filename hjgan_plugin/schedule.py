@@ -13,10 +13,20 @@ def warmup_ramp(step: int, warmup: int) -> float:
     return min(1.0, (step + 1) / warmup)
 
 
-def lazy_gain(step: int, interval: int) -> int:
-    """Lazy regularization: the penalty runs on every ``interval``-th generator step with gain
-    ``interval`` (so its expected gradient is unchanged), and contributes 0 otherwise."""
-    return interval if step % interval == 0 else 0
+def lazy_gain(step: int, interval: int, mode: str = "interval") -> float:
+    """Lazy regularization: the penalty runs on every ``interval``-th generator step and contributes 0
+    otherwise. Its gain on the steps it runs: ``"interval"``: N, StyleGAN2's choice, which keeps the
+    expected gradient unchanged; ``"sqrt"``: √N; ``"one"``: 1 (the every-step weight) [ours: the last two,
+    docs/design.md §2, to compare under Adam, which rescales gradients itself]."""
+    if step % interval:
+        return 0.0
+    if mode == "interval":
+        return float(interval)
+    if mode == "sqrt":
+        return float(interval) ** 0.5
+    if mode == "one":
+        return 1.0
+    raise ValueError(f"lazy gain must be 'interval', 'sqrt' or 'one', got {mode!r}")
 
 
 def probe_due(calls: int) -> bool:
@@ -38,7 +48,7 @@ def subbatch_size(n: int, fraction: float) -> int:
 
 
 def effective_weights(alpha: float, beta: float, lambda_h: float, lambda_j: float, *, ramp: float = 1.0,
-                      gain: int = 1) -> tuple[float, float]:
+                      gain: float = 1.0) -> tuple[float, float]:
     """Eq. 15's weights of ``L_H`` and ``L_J`` for one generator step: ``(α·λ_H, β·λ_J)`` times the
     warm-up ramp and the lazy-regularization gain."""
     scale = ramp * gain

@@ -101,9 +101,9 @@ class Session:
         return after_step
 
     # ------------------------------------------------------------------ schedule
-    def lazy_gain(self) -> int:
+    def lazy_gain(self) -> float:
         """Gain of the penalty on the generator step being taken (0: skipped by ``--hj-interval``)."""
-        return lazy_gain(self.steps["G"], self.config.interval)
+        return lazy_gain(self.steps["G"], self.config.interval, self.config.lazy_gain)
 
     def ramp(self) -> float:
         """Warm-up factor of the step being taken (docs/design.md §2)."""

@@ -11,7 +11,7 @@ from torch import nn
 from hjgan_plugin import (HJConfig, NondeterministicGeneratorError, NonFinitePenaltyWarning, attach,
                           hessian_penalty, jacobian_penalty, joint_penalty)
 from hjgan_plugin.passes import forget_probes
-from hjgan_plugin.schedule import probe_due, subbatch_size, warmup_ramp
+from hjgan_plugin.schedule import lazy_gain, probe_due, subbatch_size, warmup_ramp
 
 
 def nets(seed=0):
@@ -99,6 +99,26 @@ def test_lazy_interval_applies_gain_on_every_nth_step_only():
     torch.manual_seed(9)
     plain = joint_penalty(G, z, 0.5 * 0.1, 0.5 * 1e-3).total
     torch.testing.assert_close(lazy, 3 * plain)
+
+
+@pytest.mark.parametrize("mode,gain", [("interval", 4.0), ("sqrt", 2.0), ("one", 1.0)])
+def test_lazy_gain_modes_scale_the_penalty_steps(mode, gain):
+    assert [lazy_gain(t, 4, mode) for t in range(5)] == [gain, 0.0, 0.0, 0.0, gain]
+    session, G, *_ = setup(interval=4, lazy_gain=mode, lambda_h=0.1, lambda_j=1e-3)
+    z = torch.randn(8, 3)
+    torch.manual_seed(9)
+    lazy = session.generator_penalty(z)
+    torch.manual_seed(9)
+    plain = joint_penalty(G, z, 0.5 * 0.1, 0.5 * 1e-3).total
+    torch.testing.assert_close(lazy, gain * plain)
+    assert session.context.lazy_gain == gain
+
+
+def test_lazy_gain_refusals():
+    with pytest.raises(ValueError, match="lazy gain must be 'interval', 'sqrt' or 'one', got 'half'"):
+        lazy_gain(0, 2, "half")
+    with pytest.raises(ValueError, match=r"--hj-lazy-gain must be one of \['interval', 'sqrt', 'one'\], got 'half'"):
+        setup(interval=2, lazy_gain="half")
 
 
 def test_warmup_ramps_weights_linearly():
