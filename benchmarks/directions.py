@@ -29,7 +29,7 @@ if not __package__:  # run as a file (python benchmarks/directions.py): make the
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import ROOT  # noqa: E402
-from benchmarks.common.results import add_output_arguments, clean, read_json, write_json  # noqa: E402
+from benchmarks.common.results import add_output_arguments, dumps_compact, read_json  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
         result["command"] = " ".join(["python benchmarks/directions.py",
                                       *map(shlex.quote, sys.argv[1:] if argv is None else argv)])
         args.out.mkdir(parents=True, exist_ok=True)
-        write_json(args.out / "directions.json", clean(result))
+        (args.out / "directions.json").write_text(dumps_compact(result))
     report.write(result, args.out, result.get("command", "python benchmarks/directions.py"))
     print(f"wrote {args.out / 'directions.md'}")
 

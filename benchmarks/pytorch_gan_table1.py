@@ -24,7 +24,7 @@ from pathlib import Path
 if not __package__:  # run as a file (python benchmarks/pytorch_gan_table1.py): make the `benchmarks` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common.results import add_output_arguments, clean, read_json, write_json  # noqa: E402
+from benchmarks.common.results import add_output_arguments, dumps_compact, read_json  # noqa: E402
 from benchmarks.table1.models import MODELS, SETTINGS  # noqa: E402
 from hjgan_plugin.datasets.idx import DEBIAN_FASHION_MNIST  # noqa: E402
 
@@ -81,7 +81,8 @@ def main(argv: list[str] | None = None) -> None:
 
         result = run(args)
         result["command"] = command_line(sys.argv[1:] if argv is None else argv)
-        write_json(args.out / "pytorch_gan_table1.json", clean(result))
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "pytorch_gan_table1.json").write_text(dumps_compact(result))
     report.write(result, args.out, result.get("command") or command_line(sys.argv[1:] if argv is None else argv))
     print(f"wrote {args.out / 'pytorch_gan_table1.md'}")
 

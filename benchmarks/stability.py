@@ -34,7 +34,7 @@ if not __package__:  # run as a file (python benchmarks/stability.py): make the 
 
 from benchmarks.common.markdown import table, write_page  # noqa: E402
 from benchmarks.common.pool import worker_pool  # noqa: E402
-from benchmarks.common.results import add_output_arguments, clean, read_json, write_json  # noqa: E402
+from benchmarks.common.results import add_output_arguments, dumps_compact, read_json  # noqa: E402
 from benchmarks.common.stats import compare, mean_std  # noqa: E402
 
 READINGS = {"one read": ("mig", "valid", False), "EMA": ("mig_ema", "valid_ema", False),
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> None:
                              f"{time.perf_counter() - start:.0f} s in all, load "
                              f"{', '.join(f'{v:.2f}' for v in os.getloadavg())}"}
         args.out.mkdir(parents=True, exist_ok=True)
-        write_json(args.out / "stability.json", clean(result))
+        (args.out / "stability.json").write_text(dumps_compact(result))
     write_page(args.out / "stability.md", render(result, result.get("command", "python benchmarks/stability.py")))
     print(f"wrote {args.out / 'stability.md'}")
 

@@ -39,6 +39,15 @@ def clean(obj: Any) -> Any:
     return obj
 
 
+def image_list(images: Any, digits: int = 3) -> list:
+    """Image values (a tensor or array) as nested lists rounded to ``digits`` decimals, for a figure's data in
+    a result JSON (rounded in float64: a float32's round() still prints 0.43099999...)."""
+    import numpy as np
+
+    array = images.detach().cpu().double().numpy() if hasattr(images, "detach") else np.asarray(images, np.float64)
+    return array.round(digits).tolist()
+
+
 def dumps_compact(obj: Any) -> str:
     """Strict JSON (``clean`` first), indented, with every list of plain numbers on one line (sample
     points, counts), one trailing newline."""

@@ -10,6 +10,8 @@ import torch
 from hjgan_plugin.discovery import discover_directions, matched_cosines, random_directions
 from hjgan_plugin.metrics.disentanglement import mig
 
+from ..common.results import image_list
+
 #: label -> (method, options); "random" and "axes" are the references (no discovery).
 METHODS: dict[str, tuple[str, dict[str, Any]]] = {
     "hessian": ("hessian", {"sampling": "path"}),
@@ -77,7 +79,7 @@ def trained_squares(seeds: list[int], steps: int, iters: int, samples: int = 10_
             rows.append({"suite": "trained", "seed": seed, "method": label, "mig": coefficient_mig(Q, z, factors),
                          "valid": valid, "seconds": seconds, "train_seconds": run["seconds"]})
             if seed == seeds[0]:
-                pictures[label] = traverse(G, Q, torch.zeros(1, d), steps=9, span=2.0)[0].squeeze(2).tolist()
+                pictures[label] = image_list(traverse(G, Q, torch.zeros(1, d), steps=9, span=2.0)[0].squeeze(2))
     return rows, pictures
 
 
@@ -109,6 +111,6 @@ def stylegan2_ada(pkl: str, steps: int, K: int = 3, samples: int = 4000, seed: i
             Q, seconds, _ = find(loaded.G, loaded.latent_dim, K, label, steps, seed, sample_latents=loaded.sample_latents)
             rows.append({"suite": f"stylegan2-ada {space}", "seed": seed, "method": label, "seconds": seconds,
                          "mig": coefficient_mig(Q, z - centre, factors)})
-            pictures[f"{space}: {label}"] = grey(traverse(loaded.G, Q, centre, steps=7, span=3.0)[0].flatten(0, 1)
-                                                ).view(K, 7, SIZE, SIZE).tolist()
+            pictures[f"{space}: {label}"] = image_list(grey(traverse(loaded.G, Q, centre, steps=7, span=3.0)[0]
+                                                            .flatten(0, 1)).view(K, 7, SIZE, SIZE))
     return rows, pictures

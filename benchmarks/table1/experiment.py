@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from ..common import ROOT
-from ..common.results import clean, write_json
 from .models import SETTINGS
+from .report import FIGURE_SAMPLES
 
 
 def prepare(checkout: Path, work: Path, fashion: Path, images: int) -> Path:
@@ -108,7 +108,8 @@ def jobs(args: argparse.Namespace, repo: Path, work: Path) -> list[dict[str, Any
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    """Everything ``args`` asks for: the runs, in ``args.workers`` processes; the result (also as JSON)."""
+    """Everything ``args`` asks for: the runs, in ``args.workers`` processes; the result. Of the sample
+    grids only the figure's are kept (the first seed's first :data:`.report.FIGURE_SAMPLES`)."""
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="hjgan-table1-") as tmp:
         work = Path(tmp)
@@ -128,6 +129,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 print(f"[{len(rows)}/{len(todo)}] {row['model']:8s} {row['setting']:9s} seed {row['seed']}  "
                       f"IS-fashion {row['is_fashion']:.2f}  FD-fashion {row['fd_fashion']:7.2f}  "
                       f"({row['train_seconds']:.0f}s)", flush=True)
+    for row in rows:
+        if row["seed"] != args.seeds[0]:
+            row.pop("grid", None)
+        elif "grid" in row:
+            row["grid"] = row["grid"][:FIGURE_SAMPLES]
     result = {
         "settings": {"models": list(args.models), "settings": list(args.settings), "seeds": list(args.seeds),
                      "iterations": args.iterations, "batch_size": args.batch_size, "img_size": args.img_size,
@@ -137,6 +143,4 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "machine": {"cpus": os.cpu_count(), "load_after": list(os.getloadavg()),
                     "seconds": time.perf_counter() - start},
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    write_json(args.out / "pytorch_gan_table1.json", clean(result))
     return result

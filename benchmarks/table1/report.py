@@ -25,6 +25,7 @@ PAPER_TABLE1: dict[str, tuple[float, float, float, float]] = {
 #: difference between two such settings is reported as "both collapsed", not as better or worse [ours].
 FLOOR = 1.1
 LABELS = {"plain": "plain", "hj": "--hj (joint penalty)", "exchange": "exchange every 1 (no penalty)"}
+FIGURE_SAMPLES = 32  # samples per panel of the figure (4 x 8)
 METRICS = (("is_fashion", "IS-fashion", True), ("fd_fashion", "FD-fashion", False))
 
 
@@ -209,7 +210,7 @@ def plot(result: dict[str, Any], path: Path) -> None:
             if run is None or "grid" not in run:
                 ax.set_title(f"{model}, {LABELS[s]}: refused" if run else "", fontsize=9)
                 continue
-            images = np.asarray(run["grid"])[:32]
+            images = np.asarray(run["grid"])[:FIGURE_SAMPLES]
             size = images.shape[-1]
             tiles = images.reshape(4, 8, size, size).transpose(0, 2, 1, 3).reshape(4 * size, 8 * size)
             ax.imshow(tiles, cmap="gray", vmin=0, vmax=1)

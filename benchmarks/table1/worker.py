@@ -30,6 +30,7 @@ from torch.optim.optimizer import register_optimizer_step_post_hook
 def run(job: dict) -> dict:
     from hjgan_plugin.metrics.fashion import FashionClassifier, fd_fashion, is_fashion
 
+    from ..common.results import image_list
     from .models import sampler
 
     torch.set_num_threads(1)
@@ -69,7 +70,7 @@ def run(job: dict) -> dict:
         "seconds_per_iteration": (steps[-1] - steps[0]) / (job["iterations"] - 1),
         "last_log": next((line for line in reversed(lines) if line.startswith("[Epoch")), ""),
         "pairing": [line for line in lines if line.startswith("[hj] ") and not line.startswith("[hj] [")],
-        "grid": fake[:64].squeeze(1).numpy().round(3).tolist(),
+        "grid": image_list(fake[:64].squeeze(1)),
     }
 
 
