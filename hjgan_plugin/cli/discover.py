@@ -120,10 +120,10 @@ def _walk(G: Any, directions: Any, samples: int, steps: int, span: float, seed: 
           gif: str | None, scale: int, sample_latents: Any = None) -> list[Path]:
     import torch
 
+    from ..discovery.latents import latent_sampler
     from ..discovery.traversal import save_gif, save_grid, traverse
 
-    gen = torch.Generator().manual_seed(seed)
-    z = sample_latents(samples, gen) if sample_latents else torch.randn(samples, directions.shape[1], generator=gen)
+    z = latent_sampler(sample_latents, directions.shape[1])(samples, torch.Generator().manual_seed(seed))
     images = traverse(G, directions, z, steps=steps, span=span)
     written = [save_grid(images, out, scale=scale)]
     if gif is not None:

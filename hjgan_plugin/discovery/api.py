@@ -14,6 +14,7 @@ from ..layers import OUTPUT, capture, find_module
 from ..passes import listify
 from .closed_form import activations, first_layer_weight, ganspace, jacobian_eigenvectors, sefa
 from .gradient import gradient_directions
+from .latents import latent_sampler
 from .orthonormal import check_subspace
 from .penalty import PENALTIES, learn_directions
 from .result import Directions
@@ -66,8 +67,7 @@ def _check_layers(module: nn.Module | None, layers: Sequence[str], what: str) ->
 
 def _check_differentiable(G: Callable, latent_dim: int, G_args: tuple, method: str,
                           sample_latents: Callable | None) -> None:
-    gen = torch.Generator().manual_seed(0)
-    z = (sample_latents(2, gen) if sample_latents else torch.randn(2, latent_dim, generator=gen)).requires_grad_(True)
+    z = latent_sampler(sample_latents, latent_dim)(2, torch.Generator().manual_seed(0)).requires_grad_(True)
     try:
         outs = listify(G(z, *G_args))
     except Exception as exc:

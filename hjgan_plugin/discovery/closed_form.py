@@ -20,6 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from ..passes import listify
+from .latents import LatentSampler, latent_batches
 from .orthonormal import orthonormalize
 
 
@@ -55,42 +56,33 @@ def sefa(weight: Tensor, num_directions: int) -> tuple[Tensor, Tensor]:
 
 def jacobian_eigenvectors(G: Callable, latent_dim: int, num_directions: int, *, samples: int = 256,
                           probes: int = 4, batch_size: int = 32, seed: int = 0,
-                          sample_latents: Callable[[int, torch.Generator], Tensor] | None = None,
+                          sample_latents: LatentSampler | None = None,
                           G_args: tuple = ()) -> tuple[Tensor, Tensor]:
     """Top eigenvectors of ``E_z[JᵀJ]`` (J: G's Jacobian at z, all outputs flattened) and their eigenvalues,
     from ``samples × probes`` vector-Jacobian products (one backward pass per probe and batch)."""
     gen = torch.Generator().manual_seed(seed)
-    draw = sample_latents or (lambda n, g: torch.randn(n, latent_dim, generator=g))
     M = torch.zeros(latent_dim, latent_dim, dtype=torch.float64)
-    done = 0
-    while done < samples:
-        n = min(batch_size, samples - done)
-        z = draw(n, gen).requires_grad_(True)
-        outs = [o.reshape(n, -1) for o in listify(G(z, *G_args))]
+    for z in latent_batches(sample_latents, latent_dim, samples, batch_size, gen):
+        z.requires_grad_(True)
+        outs = [o.reshape(len(z), -1) for o in listify(G(z, *G_args))]
         for p in range(probes):
             us = [torch.randn(o.shape, generator=gen).to(o) for o in outs]
             dot = sum((o * u).sum() for o, u in zip(outs, us))
             (g,) = torch.autograd.grad(dot, [z], retain_graph=p < probes - 1)
             M += g.double().T @ g.double()  # per-sample gradients uᵀJ: G is per-sample (no batch coupling)
-        done += n
     return _top_eigenvectors(M / (samples * probes), num_directions)
 
 
 def activations(G: Callable, layer_call: Callable, latent_dim: int, samples: int, batch_size: int, seed: int,
-                sample_latents: Callable[[int, torch.Generator], Tensor] | None, G_args: tuple
+                sample_latents: LatentSampler | None, G_args: tuple
                 ) -> tuple[Tensor, Tensor]:
     """``samples`` latents and the flattened activations ``layer_call`` returns for them (no gradients)."""
     gen = torch.Generator().manual_seed(seed)
-    draw = sample_latents or (lambda n, g: torch.randn(n, latent_dim, generator=g))
     zs, acts = [], []
     with torch.no_grad():
-        done = 0
-        while done < samples:
-            n = min(batch_size, samples - done)
-            z = draw(n, gen)
+        for z in latent_batches(sample_latents, latent_dim, samples, batch_size, gen):
             zs.append(z)
-            acts.append(torch.cat([a.reshape(n, -1) for a in listify(layer_call(z, *G_args))], dim=1))
-            done += n
+            acts.append(torch.cat([a.reshape(len(z), -1) for a in listify(layer_call(z, *G_args))], dim=1))
     return torch.cat(zs), torch.cat(acts)
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import Tensor
 
+from .latents import LatentSampler, latent_batches
 from .orthonormal import orthonormalize
 
 
@@ -55,23 +56,19 @@ def channel_masks(importance: Tensor, channels: float) -> Tensor:
 
 def gradient_directions(G: Callable, latent_dim: int, attributes: Sequence[Callable[[Tensor], Tensor]], *,
                         samples: int = 256, batch_size: int = 32, channels: float = 0.5, seed: int = 0,
-                        sample_latents: Callable[[int, torch.Generator], Tensor] | None = None,
+                        sample_latents: LatentSampler | None = None,
                         G_args: tuple = ()) -> tuple[Tensor, Tensor]:
     """One direction per attribute (A, d), orthonormal rows, and the channel masks used."""
     if not attributes:
         raise ValueError("method 'gradient' needs attributes: a list of functions image -> (N,) scores")
     gen = torch.Generator().manual_seed(seed)
-    draw = sample_latents or (lambda n, g: torch.randn(n, latent_dim, generator=g))
     mean_dir = torch.zeros(len(attributes), latent_dim)
     importance = torch.zeros(len(attributes), latent_dim)
-    done = 0
-    while done < samples:
-        n = min(batch_size, samples - done)
-        g = attribute_gradients(G, attributes, draw(n, gen), G_args).detach()
+    for z in latent_batches(sample_latents, latent_dim, samples, batch_size, gen):
+        g = attribute_gradients(G, attributes, z, G_args).detach()
         unit = g / g.norm(dim=2, keepdim=True).clamp_min(1e-12)
         mean_dir += unit.sum(dim=1)
         importance += unit.abs().sum(dim=1)
-        done += n
     masks = channel_masks(importance / samples, channels)
     return orthonormalize(mean_dir / samples * masks), masks
 

@@ -20,6 +20,7 @@ from torch import Tensor, nn
 
 from ..estimators import hessian_penalty, jacobian_penalty, joint_penalty
 from ..layers import capture, find_module
+from .latents import LatentSampler, latent_sampler
 from .orthonormal import embed, orthonormalize
 
 PENALTIES = ("hessian", "jacobian", "joint")
@@ -66,7 +67,7 @@ def learn_directions(G: Callable, latent_dim: int, num_directions: int, *, penal
                      sampling: str = "path", path_size: float = 3.0, subspace: Sequence[int] | None = None,
                      ortho: bool = True, layers: Sequence[str] | None = None, k: int = 2, epsilon: float = 0.1,
                      alpha: float = 0.05, beta: float = 5e-5, init: str = "random",
-                     sample_latents: Callable[[int, torch.Generator], Tensor] | None = None,
+                     sample_latents: LatentSampler | None = None,
                      G_args: tuple = (), on_step: Callable[[int, float], None] | None = None
                      ) -> tuple[Tensor, list[float]]:
     """Learn ``num_directions`` rows for the frozen ``G``; returns ``(Q, history)``, Q (K, latent_dim).
@@ -97,7 +98,7 @@ def learn_directions(G: Callable, latent_dim: int, num_directions: int, *, penal
     module = find_module(G)
     call = capture(module, list(layers), call=G) if layers else G
     f = ShiftedGenerator(call, torch.zeros(num_directions, latent_dim))
-    draw = sample_latents or (lambda n, g: torch.randn(n, latent_dim, generator=g))
+    draw = latent_sampler(sample_latents, latent_dim)
     history: list[float] = []
     for step in range(steps):
         f.Q = embed(orthonormalize(A) if ortho else A, subspace, latent_dim)

@@ -71,6 +71,13 @@ def grid_array(images: Tensor, value_range: tuple[float, float] | None = None, p
     return (canvas * 255).round().astype(np.uint8)
 
 
+def _scaled(image: "Image.Image", scale: int) -> "Image.Image":
+    """``image`` enlarged ``scale`` times, nearest neighbour (pixels stay sharp)."""
+    from PIL import Image
+
+    return image.resize((image.width * scale, image.height * scale), Image.NEAREST) if scale > 1 else image
+
+
 def save_grid(images: Tensor, path: str | os.PathLike, value_range: tuple[float, float] | None = None,
               scale: int = 1) -> Path:
     """Write a traversal (n, K, steps, ...) as a PNG: one row per (latent, direction), one column per step."""
@@ -78,9 +85,7 @@ def save_grid(images: Tensor, path: str | os.PathLike, value_range: tuple[float,
 
     n, K = images.shape[:2]
     array = grid_array(images.reshape(n * K, *images.shape[2:]), value_range)
-    image = Image.fromarray(array)
-    if scale > 1:
-        image = image.resize((image.width * scale, image.height * scale), Image.NEAREST)
+    image = _scaled(Image.fromarray(array), scale)
     path = Path(path)
     image.save(path)
     return path
@@ -95,10 +100,8 @@ def save_gif(images: Tensor, path: str | os.PathLike, value_range: tuple[float, 
     tiles = images.reshape(n * K, steps, *images.shape[3:]).transpose(0, 1)  # (steps, rows, C, H, W)
     frames = []
     for t in list(range(steps)) + list(range(steps - 2, 0, -1)):
-        frame = Image.fromarray(grid_array(tiles[t].unsqueeze(0), value_range, mark_centre=False))
-        if scale > 1:
-            frame = frame.resize((frame.width * scale, frame.height * scale), Image.NEAREST)
-        frames.append(frame)
+        frames.append(_scaled(Image.fromarray(grid_array(tiles[t].unsqueeze(0), value_range, mark_centre=False)),
+                              scale))
     path = Path(path)
     frames[0].save(path, save_all=True, append_images=frames[1:], duration=duration_ms, loop=0)
     return path
