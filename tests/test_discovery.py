@@ -337,3 +337,15 @@ def test_cli_gradient_method_with_attribute_functions(tmp_path):
     wrong = runner.invoke(cli_main, ["discover", "--generator", BUMPS, "--latent-dim", "4", "--num-directions", "2",
                                      "--attributes", f"{scores}:attributes", "--out", str(tmp_path / "i")])
     assert wrong.exit_code == 2 and "--attributes is for --method gradient" in wrong.output
+
+
+def test_the_seed_alone_fixes_a_penalty_run_and_the_global_rng_is_left_alone():
+    G = Bumps()
+    torch.manual_seed(1)
+    first = discover_directions(G, 4, 3, "joint", steps=4, seed=2)
+    after = torch.random.get_rng_state()
+    torch.manual_seed(1)
+    assert torch.equal(after, torch.random.get_rng_state())  # the run drew nothing from the global RNG
+    torch.manual_seed(99)
+    again = discover_directions(G, 4, 3, "joint", steps=4, seed=2)
+    assert torch.equal(first.directions, again.directions) and first.history == again.history

@@ -18,6 +18,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from ..directions import rademacher
 from ..estimators import hessian_penalty, jacobian_penalty, joint_penalty
 from ..layers import capture, find_module
 from .latents import LatentSampler, latent_sampler
@@ -51,15 +52,16 @@ def coefficients(sampling: str, n: int, K: int, path_size: float, gen: torch.Gen
 
 
 def penalty_value(f: Callable, w: Tensor, z: Tensor, args: tuple, penalty: str, *, k: int, epsilon: float,
-                  alpha: float, beta: float) -> Tensor:
+                  alpha: float, beta: float, directions: Tensor | None = None) -> Tensor:
     """The discovery loss: the penalty of ``f`` with respect to ``w`` at base latents ``z`` (mean reduction,
-    as the discovery code uses). ``alpha``/``beta`` weight the joint penalty's terms (Eq. 15)."""
-    G_args = (z, *args)
+    as the discovery code uses). ``alpha``/``beta`` weight the joint penalty's terms (Eq. 15); ``directions``
+    (k, *w.shape) are the Rademacher probes (default: drawn from the global RNG, as the estimators do)."""
+    kw = {"k": k, "epsilon": epsilon, "reduction": torch.mean, "directions": directions, "G_args": (z, *args)}
     if penalty == "hessian":  # Eq. 6-7
-        return hessian_penalty(f, w, k=k, epsilon=epsilon, reduction=torch.mean, G_args=G_args)
+        return hessian_penalty(f, w, **kw)
     if penalty == "jacobian":  # Eq. 9-10
-        return jacobian_penalty(f, w, k=k, epsilon=epsilon, reduction=torch.mean, G_args=G_args)
-    return joint_penalty(f, w, alpha, beta, k=k, epsilon=epsilon, reduction=torch.mean, G_args=G_args).total
+        return jacobian_penalty(f, w, **kw)
+    return joint_penalty(f, w, alpha, beta, **kw).total
 
 
 def learn_directions(G: Callable, latent_dim: int, num_directions: int, *, penalty: str = "joint",
@@ -74,8 +76,9 @@ def learn_directions(G: Callable, latent_dim: int, num_directions: int, *, penal
 
     A starts as Kaiming-normal noise (``init="random"``, the discovery code's default) or the first K
     coordinate axes of the subspace (``"coords"``); Adam on A alone (G's parameters get no gradient and
-    are not changed). ``alpha``/``beta`` default to the training defaults (λ_H α, λ_J β with α = β = 0.5);
-    they only matter for ``joint``. ``on_step(step, loss)`` is called after each step. A non-finite loss
+    are not changed). Latents, coefficients and the Rademacher probes all come from one generator seeded
+    with ``seed`` (the global RNG is neither read nor advanced). ``alpha``/``beta`` default to the training
+    defaults (λ_H α, λ_J β with α = β = 0.5); they only matter for ``joint``. ``on_step(step, loss)`` is called after each step. A non-finite loss
     raises ``FloatingPointError`` naming the step and the value.
     """
     if penalty not in PENALTIES:
@@ -104,7 +107,9 @@ def learn_directions(G: Callable, latent_dim: int, num_directions: int, *, penal
         f.Q = embed(orthonormalize(A) if ortho else A, subspace, latent_dim)
         z = draw(batch_size, gen)
         w = coefficients(sampling, batch_size, num_directions, path_size, gen).to(z)
-        loss = penalty_value(f, w, z, G_args, penalty, k=k, epsilon=epsilon, alpha=alpha, beta=beta)
+        probes = rademacher((k, *w.shape), dtype=w.dtype, generator=gen).to(w.device)  # seeded, not global
+        loss = penalty_value(f, w, z, G_args, penalty, k=k, epsilon=epsilon, alpha=alpha, beta=beta,
+                             directions=probes)
         value = float(loss.detach())
         if not torch.isfinite(loss.detach()):
             raise FloatingPointError(f"direction discovery stopped at step {step}: the {penalty} loss is {value}")
