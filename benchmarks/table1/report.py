@@ -9,7 +9,7 @@ import numpy as np
 
 from ..common.markdown import table, write_page
 from ..common.plots import PALETTE, pyplot, save
-from ..common.stats import compare, mean_std
+from ..common.stats import compare, mean, mean_std
 
 #: The paper's Table 1 (IS on MNIST, Inception-v3, 25 000 iterations, 10 000 samples): model ->
 #: (original mean, std, with the exchange mean, std). Both of its p-values are < 0.001 on every row; they
@@ -33,11 +33,6 @@ def values(rows: list[dict[str, Any]], model: str, setting: str, key: str) -> li
     return [math.nan if r[key] is None else r[key] for r in rows if r["model"] == model and r["setting"] == setting]
 
 
-def _finite_mean(vals: list[float]) -> float:
-    finite = [v for v in vals if not math.isnan(v)]
-    return float(np.mean(finite)) if finite else math.nan
-
-
 def _p(p: float) -> str:
     return "n/a" if math.isnan(p) else ("<0.001" if p < 0.001 else f"{p:.3f}")
 
@@ -50,7 +45,7 @@ def verdicts(result: dict[str, Any]) -> dict[tuple[str, str, str], tuple[float, 
         for setting in result["settings"]["settings"]:
             if setting == "plain":
                 continue
-            collapsed = all(_finite_mean(values(rows, model, s, "is_fashion")) < FLOOR for s in (setting, "plain"))
+            collapsed = all(mean(values(rows, model, s, "is_fashion")) < FLOOR for s in (setting, "plain"))
             for key, _, higher in METRICS:
                 diff, p, word = compare(values(rows, model, setting, key), values(rows, model, "plain", key), higher)
                 out[model, setting, key] = (diff, p, "both collapsed" if collapsed and word != "n/a" else word)
