@@ -13,9 +13,10 @@ For each reading: mean ± std over seeds, the standard error, the smallest MIG d
 configs that a two-sided Welch test at α = 0.05 detects with 80% power at this spread and seed count
 (≈ 2.8 √2 σ / √n), the seeds per config a 0.1 change needs, and joint vs baseline.
 
-    python benchmarks/stability.py [--seeds 0 1 2 3 4 5 6 7] [--workers 2] [--out docs/benchmarks]
+    python benchmarks/stability.py [--seeds 0 1 2 3 4 5 6 7] [--lr-g 1e-3] [--workers 2] [--out docs/benchmarks]
 
-About 10 minutes on 2 cores; writes ``stability.{md,json}``; ``--from-json`` redraws the page.
+About 13 minutes on 2 cores; writes ``stability.{md,json}`` (``stability_lr<LR>.{md,json}`` with another
+``--lr-g``); ``--from-json`` redraws the page.
 """
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ if not __package__:  # run as a file (python benchmarks/stability.py): make the 
 from benchmarks.common.markdown import table, write_page  # noqa: E402
 from benchmarks.common.pool import worker_pool  # noqa: E402
 from benchmarks.common.results import add_output_arguments, dumps_compact, read_json  # noqa: E402
-from benchmarks.common.stats import compare, mean_std  # noqa: E402
+from benchmarks.common.stats import compare, mean_std, p_text  # noqa: E402
+from hjgan_plugin.testbed.training import LR_G  # noqa: E402
 
 READINGS = {"one read": ("mig", "valid", False), "EMA": ("mig_ema", "valid_ema", False),
             "averaged": ("mig", "valid", True), "EMA averaged": ("mig_ema", "valid_ema", True)}
@@ -50,7 +52,7 @@ def run_one(job: dict[str, Any]) -> dict[str, Any]:
     torch.set_num_threads(1)
     checkpoints = [job["iters"] - i * job["every"] for i in reversed(range(job["checkpoints"]))]
     run = train(JOINT if job["config"] == "joint" else None, iters=job["iters"], seed=job["seed"],
-                log=lambda _: None, ema_beta=job["ema_beta"], checkpoints=checkpoints)
+                log=lambda _: None, ema_beta=job["ema_beta"], checkpoints=checkpoints, lr_g=job["lr_g"])
     return {**job, "train_seconds": run["seconds"], "checkpoints_read": run["history"]["checkpoints"]}
 
 
@@ -77,7 +79,7 @@ def render(result: dict[str, Any], command: str) -> str:
             cells += [mean_std(migs), f"{sd / math.sqrt(len(migs)):.3f}", mean_std(valids)]
         diff, p, word = compare(per["joint"], per["baseline"], higher_better=True)
         pooled = math.sqrt((sds[0] ** 2 + sds[1] ** 2) / 2)
-        cells += [f"{diff:+.3f}", f"{p:.3f}" if p >= 0.001 else "<0.001", f"{2.8 * math.sqrt(2) * pooled / math.sqrt(n):.3f}",
+        cells += [f"{diff:+.3f}", p_text(p), f"{2.8 * math.sqrt(2) * pooled / math.sqrt(n):.3f}",
                   str(math.ceil((2.8 * math.sqrt(2) * pooled / 0.1) ** 2))]
         body.append(cells)
     first3 = [[config, mean_std([reading(r, 'one read')[0] for r in rows if r["config"] == config and r["seed"] in st["seeds"][:3]])]
@@ -90,7 +92,8 @@ def render(result: dict[str, Any], command: str) -> str:
         f"    {command}",
         "",
         f"{n} seeds ({', '.join(map(str, st['seeds']))}) per config, each trained once for {st['iters']} iterations "
-        f"(the disentanglement benchmark's protocol; joint at the demo's λ), EMA β = {st['ema_beta']}, metrics on "
+        f"(the disentanglement benchmark's protocol; joint at the demo's λ; G's Adam lr {st.get('lr_g', LR_G):g}), "
+        f"EMA β = {st['ema_beta']}, metrics on "
         f"5000 samples at iterations {', '.join(map(str, st['checkpoint_its']))}. The four readings use the same runs. "
         "SE: standard error of the mean MIG. Detectable: the MIG difference a two-sided Welch test at α = 0.05 "
         f"finds with 80% power at this spread with {n} seeds per config (≈ 2.8·√2·σ/√n, σ pooled over the two "
@@ -113,6 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--checkpoints", type=int, default=5, help="checkpoints read at the end of training")
     parser.add_argument("--every", type=int, default=125, help="iterations between those checkpoints")
     parser.add_argument("--ema-beta", type=float, default=0.99)
+    parser.add_argument("--lr-g", type=float, default=LR_G, help="G's Adam learning rate")
     parser.add_argument("--workers", type=int, default=2)
     add_output_arguments(parser, from_json="redraw the page from this JSON instead of running")
     args = parser.parse_args(argv)
@@ -121,21 +125,24 @@ def main(argv: list[str] | None = None) -> None:
     else:
         start = time.perf_counter()
         jobs = [{"config": c, "seed": s, "iters": args.iters, "checkpoints": args.checkpoints, "every": args.every,
-                 "ema_beta": args.ema_beta} for s in args.seeds for c in ("joint", "baseline")]
+                 "ema_beta": args.ema_beta, "lr_g": args.lr_g} for s in args.seeds for c in ("joint", "baseline")]
         with worker_pool(args.workers) as run_jobs:
             rows = sorted(run_jobs(run_one, jobs), key=lambda r: (r["config"], r["seed"]))
         its = [args.iters - i * args.every for i in reversed(range(args.checkpoints))]
         result = {"settings": {"seeds": args.seeds, "iters": args.iters, "ema_beta": args.ema_beta,
-                               "checkpoint_its": its},
+                               "checkpoint_its": its, "lr_g": args.lr_g},
                   "rows": rows, "command": " ".join(["python benchmarks/stability.py",
                                                      *map(shlex.quote, sys.argv[1:] if argv is None else argv)]),
                   "machine": f"{os.cpu_count()} CPUs, {args.workers} workers x 1 thread, "
                              f"{time.perf_counter() - start:.0f} s in all, load "
                              f"{', '.join(f'{v:.2f}' for v in os.getloadavg())}"}
+    lr_g = result["settings"].get("lr_g", LR_G)
+    name = "stability" if lr_g == LR_G else f"stability_lr{lr_g:g}"
+    if args.from_json is None:
         args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "stability.json").write_text(dumps_compact(result))
-    write_page(args.out / "stability.md", render(result, result.get("command", "python benchmarks/stability.py")))
-    print(f"wrote {args.out / 'stability.md'}")
+        (args.out / f"{name}.json").write_text(dumps_compact(result))
+    write_page(args.out / f"{name}.md", render(result, result.get("command", "python benchmarks/stability.py")))
+    print(f"wrote {args.out / name}.md")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -58,26 +59,31 @@ def prepare_repo(repo: Path | None, work: Path) -> Path:
     return repo
 
 
-def make_dataset(repo: Path, work: Path) -> Path:
+def make_dataset(repo: Path, work: Path, n: int = 64) -> Path:
+    """``n`` squares PNGs packed by upstream's ``dataset_tool.py`` into ``work/squares16.zip``."""
     from hjgan_plugin.testbed.squares import write_pngs
 
     images = work / "images"
-    write_pngs(images, n=64, seed=0)
+    write_pngs(images, n=n, seed=0)
     dest = work / "squares16.zip"
     subprocess.run([sys.executable, "dataset_tool.py", "--source", str(images), "--dest", str(dest)], cwd=repo,
                    check=True, capture_output=True)
     return dest
 
 
-def run_once(repo: Path, data: Path, outdir: Path, extra: list[str]) -> dict[str, float]:
+def run_once(repo: Path, data: Path, outdir: Path, extra: list[str]) -> dict[str, Any]:
+    """One ``train.py`` run of the tiny configuration (``extra`` overrides it: click keeps an option's last
+    value): wall time, tick 1's ``sec/kimg``, every tick's, and the last snapshot written."""
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "train.py", "--outdir", str(outdir), "--data", str(data), *TINY, *extra],
                           cwd=repo, capture_output=True, text=True)
     wall = time.perf_counter() - start
     if done.returncode != 0:
         raise RuntimeError(f"train.py {' '.join(extra)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    ticks = re.findall(r"^tick 1 .*?sec/kimg\s+([0-9.]+)", done.stdout, flags=re.M)
-    return {"wall_s": wall, "sec_per_kimg": float(ticks[-1])}
+    ticks = [float(v) for v in re.findall(r"^tick \d+ .*?sec/kimg\s+([0-9.]+)", done.stdout, flags=re.M)]
+    snapshots = sorted(Path(outdir).glob("*/network-snapshot-*.pkl"), key=lambda p: p.stat().st_mtime)
+    return {"wall_s": wall, "sec_per_kimg": ticks[1], "ticks_sec_per_kimg": ticks,
+            "snapshot": str(snapshots[-1]) if snapshots else None}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,6 +20,9 @@ class Adapter:
     :param pair_parameters: ``(G, D) -> [(g_param, d_param[, adjoint]), ...]`` for the exchange
         (``--hj-exchange-pairing=adapter``). ``None``: only the generic mirror rule is available.
     :param report: ``(scalars, step) -> None`` sends scalars to the trainer's logger.
+    :param generator_adversarial_loss: ``(D, G_z, *G_args, **G_kwargs) -> Tensor (N,)``: the trainer's own
+        generator adversarial loss per sample, before its mean (lower: D finds the sample more real).
+        Plugins that weight samples by D's verdict (top-k) need it; ``None``: the trainer's loss is unknown.
     :param matches: ``(G) -> bool``; lets ``attach`` pick this adapter automatically.
     :param description: one line for ``hjgan plugins``.
     """
@@ -31,6 +34,7 @@ class Adapter:
     report: Callable[[dict[str, float], int], None] | None = None
     matches: Callable[[Any], bool] | None = None
     description: str = ""
+    generator_adversarial_loss: Callable[..., Tensor] | None = None
 
     def generator_fn(self, G: Callable) -> Callable[..., Any]:
         """G as the estimators call it: ``fn(z, *args, **kwargs)``."""
@@ -53,4 +57,18 @@ class _BoundCall:
 GENERIC = Adapter(
     name="generic",
     description="any nn.Module or function G(z, *args, **kwargs); mirror pairing for the exchange",
+)
+
+
+def non_saturating_loss(D: Any, G_z: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """The non-saturating generator loss per sample, ``softplus(-D(G_z))`` (Goodfellow et al. 2014; StyleGAN2's)."""
+    import torch.nn.functional as F
+
+    return F.softplus(-D(G_z, *args, **kwargs)).reshape(len(G_z), -1).mean(1)
+
+
+NON_SATURATING = Adapter(
+    name="non-saturating",
+    generator_adversarial_loss=non_saturating_loss,
+    description="the generic adapter for a loop whose G loss is softplus(-D(G(z))) (D gives logits)",
 )

@@ -217,7 +217,10 @@ class HJConfig:
             value = getattr(self, option.field)
             if value != option.default:
                 out.append(f"{option.flag}={format_value(value)}")
+        declared = _plugin_options(None)
         for name, value in self.plugin_options.items():
+            if name in declared and value == declared[name].default:
+                continue
             out.append(f"--hj-{name.replace('_', '-')}={format_value(value)}")
         return out
 

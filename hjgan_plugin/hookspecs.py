@@ -12,7 +12,8 @@ The hooks come in three groups, as pytest's do:
   :func:`hjgan_register_adapters`, :func:`hjgan_exchange_rules`, :func:`hjgan_patch_hosts`,
   :func:`hjgan_cli_commands`, :func:`hjgan_generator_loaders`;
 - **training** (called from a session, with a :class:`~hjgan_plugin.context.PluginContext`):
-  :func:`hjgan_generator_loss_terms`, :func:`hjgan_after_optimizer_step`;
+  :func:`hjgan_configure` (once, when the session is attached), :func:`hjgan_generator_loss_terms`,
+  :func:`hjgan_after_optimizer_step`;
 - **reporting**: :func:`hjgan_report`.
 
 No hook is ``firstresult``: every plugin's answer is used (terms are summed, adapters, rules, options
@@ -107,6 +108,18 @@ def hjgan_generator_loaders() -> "dict[str, Callable]":
 
 
 # -------------------------------------------------------------------------------------- training hooks
+@hookspec
+def hjgan_configure(context: "PluginContext") -> None:
+    """Called once when a session is attached (``attach()``, a host's ``--hj`` flag), after the options
+    are parsed and before the weight exchange pairs G's and D's parameters.
+
+    A plugin checks here that it can work with this session's G, D and adapter, and raises
+    ``ValueError`` naming what is missing (an option it cannot honour fails at attach time, not at the
+    first step). It may also prepare the models in place, e.g. wrap D's layers; the parameters it adds
+    must be ones the caller's optimizer already holds, or the plugin says so. Like ``pytest_configure``.
+    """
+
+
 @hookspec
 def hjgan_generator_loss_terms(context: "PluginContext", z: "Tensor", G_args: tuple, G_kwargs: dict,
                                G_z: Any) -> "dict[str, Tensor] | None":

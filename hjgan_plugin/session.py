@@ -71,6 +71,7 @@ class Session:
             if not isinstance(generator, nn.Module):
                 raise ValueError("--hj-layers names modules: pass G as an nn.Module")
             self.penalty_generator = capture(generator, layers, call=base)
+        self.pm.hook.hjgan_configure(context=self.context)
         self.exchange = self._build_exchange(pairs) if config.exchange_every > 0 else None
         if self.exchange is not None and optimizer_D is None and not manual_steps:
             raise ValueError(

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from hjgan_plugin import HJConfig
+from hjgan_plugin.plugin_manager import make_plugin_manager, plugin_options
 
 FLAGS = ["--hj-penalty", "hessian", "--hj-alpha", "0.2", "--hj-game", "1,3,0.25", "--hj-lambda-h", "0.01",
          "--hj-lambda-j", "1e-5", "--hj-epsilon", "0.05", "--hj-k", "3", "--hj-difference", "central",
@@ -19,7 +20,9 @@ FLAGS = ["--hj-penalty", "hessian", "--hj-alpha", "0.2", "--hj-game", "1,3,0.25"
 EXPECTED = HJConfig(enabled=True, penalty="hessian", alpha=0.2, game=(1, 3, 0.25), lambda_h=0.01, lambda_j=1e-5,
                     epsilon=0.05, k=3, difference="central", layers=("block1", "block2"), space="w", interval=4,
                     subbatch=0.5, warmup=100, exchange_every=10, exchange_strength=0.1, exchange_direction="both",
-                    exchange_variant="random-fixed", unbiased=False)
+                    exchange_variant="random-fixed", unbiased=False,
+                    plugin_options={o.field: o.default for o in plugin_options(make_plugin_manager(load_entrypoints=False))})
+PARSED_DEFAULTS = HJConfig(plugin_options=EXPECTED.plugin_options)  # the built-in plugins' options at their defaults
 
 
 def test_defaults_are_the_documented_ones():
@@ -36,7 +39,7 @@ def test_argparse_flags():
     parser.add_argument("--lr", type=float, default=1e-3)  # the host script's own flags stay untouched
     ns = parser.parse_args(["--hj", "--lr", "0.1"] + FLAGS)
     assert HJConfig.from_argparse(ns) == EXPECTED and ns.lr == 0.1
-    assert HJConfig.from_argparse(parser.parse_args([])) == HJConfig()
+    assert HJConfig.from_argparse(parser.parse_args([])) == PARSED_DEFAULTS
 
 
 @pytest.mark.parametrize("switch,on", [("flag", ["--hj"]), ("int", ["--hj=1"])])

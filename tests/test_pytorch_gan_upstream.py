@@ -127,6 +127,17 @@ def test_with_hj_the_penalty_runs_and_the_exchange_reports_its_pairs(model, patc
         assert "[exchanges: 1]" in out
 
 
+def test_remedies_run_through_a_scripts_flags_and_refuse_a_script_without_per_sample_losses(patched):
+    out, images = run(patched, "gan", "--hj", "--hj-penalty", "none", "--hj-topk-nu", "0.5", "--hj-topk-gamma",
+                      "0.5", "--hj-topk-period", "1", "--hj-spectral-norm", "1")
+    assert "[hj] [G step 0] [top-k term: 0.000000] [top-k k: 64]" in out and "[top-k k: 32]" in out and images
+    folder = patched / "implementations" / "acgan"
+    done = subprocess.run([PYTHON, "-c", RUN, "acgan.py", *ARGS, "--hj", "--hj-topk-nu", "0.5"], cwd=folder,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"}, capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0
+    assert "--hj-topk-nu needs the trainer's generator loss per sample, and adapter 'pytorch-gan-cond'" in done.stderr
+
+
 def test_table1_benchmark_end_to_end_on_two_models(tmp_path):
     """benchmarks/pytorch_gan_table1.py on the real scripts, tiny: two models, two seeds, three settings;
     cgan's exchange is the refusal row."""

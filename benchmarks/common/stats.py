@@ -25,6 +25,11 @@ def mean_std(vals: Sequence[float | None], fmt: str = "{:.2f}", undefined: str =
     return text + (f" ({n_undefined} undefined)" if n_undefined else "")
 
 
+def p_text(p: float, undefined: str = "n/a") -> str:
+    """A p-value for a table: three decimals, ``<0.001`` below that, ``undefined`` for NaN (no test)."""
+    return undefined if math.isnan(p) else ("<0.001" if p < 0.001 else f"{p:.3f}")
+
+
 def mean(vals: Sequence[float]) -> float:
     """The mean of the values that are not NaN (NaN if none is)."""
     vals = [v for v in vals if not math.isnan(v)]

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..common.markdown import table, write_page
 from ..common.plots import pyplot, save
-from ..common.stats import compare, mean_std
+from ..common.stats import compare, mean_std, p_text
 
 
 def _values(rows: list[dict[str, Any]], suite: str, method: str, key: str) -> list[float]:
@@ -22,7 +22,7 @@ def _methods(rows: list[dict[str, Any]], suite: str) -> list[str]:
 
 def _p(a: list[float], b: list[float]) -> str:
     _, p, word = compare(a, b, higher_better=True)
-    return "n/a" if math.isnan(p) else (f"{p:.3f}" if p >= 0.001 else "<0.001") + (f" ({word})" if word != "~" else "")
+    return p_text(p) + (f" ({word})" if word != "~" and not math.isnan(p) else "")
 
 
 def render(result: dict[str, Any], command: str) -> str:

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..common.markdown import table, write_page
 from ..common.plots import PALETTE, pyplot, save
-from ..common.stats import compare, mean, mean_std
+from ..common.stats import compare, mean, mean_std, p_text
 
 #: The paper's Table 1 (IS on MNIST, Inception-v3, 25 000 iterations, 10 000 samples): model ->
 #: (original mean, std, with the exchange mean, std). Both of its p-values are < 0.001 on every row; they
@@ -31,10 +31,6 @@ METRICS = (("is_fashion", "IS-fashion", True), ("fd_fashion", "FD-fashion", Fals
 
 def values(rows: list[dict[str, Any]], model: str, setting: str, key: str) -> list[float]:
     return [math.nan if r[key] is None else r[key] for r in rows if r["model"] == model and r["setting"] == setting]
-
-
-def _p(p: float) -> str:
-    return "n/a" if math.isnan(p) else ("<0.001" if p < 0.001 else f"{p:.3f}")
 
 
 def verdicts(result: dict[str, Any]) -> dict[tuple[str, str, str], tuple[float, float, str]]:
@@ -91,7 +87,7 @@ def render(result: dict[str, Any], command: str) -> str:
                 cells.append("refused¹" if s in refused else mean_std(values(rows, model, s, key)))
                 if s != "plain":
                     word = found[model, s, key][2]
-                    cells.append(_p(found[model, s, key][1]) + (f" ({word})" if word not in ("~", "n/a") else ""))
+                    cells.append(p_text(found[model, s, key][1]) + (f" ({word})" if word not in ("~", "n/a") else ""))
         plain = np.mean(values(rows, model, "plain", "seconds_per_iteration"))
         for s in settings[1:]:
             ratio = np.mean(values(rows, model, s, "seconds_per_iteration")) / plain

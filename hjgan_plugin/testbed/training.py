@@ -10,6 +10,7 @@ penalties. Same seed, same numbers.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import time
 from collections.abc import Sequence
 from typing import Any, Callable
@@ -68,16 +69,72 @@ def ema_update(G_ema: torch.nn.Module, G: torch.nn.Module, beta: float) -> None:
             b_ema.copy_(b)
 
 
+
+@dataclasses.dataclass
+class TrainingState:
+    """What one testbed training run carries from iteration to iteration (see :func:`setup`)."""
+
+    G: Generator
+    D: Discriminator
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+    session: Any
+    data: SquaresDataset
+    z_gen: torch.Generator
+
+
+def setup(plugin: dict[str, Any] | None, seed: int = 0, lr_g: float = LR_G, lr_d: float = LR_D) -> TrainingState:
+    """The networks, optimizers, plugin session (``plugin``: ``attach`` keyword arguments or ``None``),
+    data stream and latent stream of one run, seeded by ``seed`` as :func:`train` seeds them."""
+    torch.manual_seed(seed)
+    G, D = Generator(), Discriminator()
+    opt_g = torch.optim.Adam(G.parameters(), lr=lr_g, betas=BETAS)
+    opt_d = torch.optim.Adam(D.parameters(), lr=lr_d, betas=BETAS)
+    session = None
+    if plugin is not None:
+        from hjgan_plugin import attach
+
+        session = attach(G, D, optimizer_G=opt_g, optimizer_D=opt_d, **plugin)
+    return TrainingState(G, D, opt_g, opt_d, session, SquaresDataset(seed=seed + 1),
+                         torch.Generator().manual_seed(seed + 2))
+
+
+def iteration(state: TrainingState) -> tuple[torch.Tensor, torch.Tensor]:
+    """One training iteration: a D step (non-saturating loss + R1, γ = 1, on real images), then a G step
+    (non-saturating loss plus the plugin's penalty when a session is attached). Returns both losses."""
+    G, D = state.G, state.D
+    real, _ = state.data.batch(BATCH)
+    z = torch.randn(BATCH, G.latent_dim, generator=state.z_gen)
+    with torch.no_grad():
+        fake = G(z)
+    logits_real, r1 = _r1(D, real)
+    loss_d = F.softplus(D(fake)).mean() + F.softplus(-logits_real).mean() + R1_GAMMA / 2 * r1
+    state.opt_d.zero_grad(set_to_none=True)
+    loss_d.backward()
+    state.opt_d.step()
+    z = torch.randn(BATCH, G.latent_dim, generator=state.z_gen)
+    fake = G(z)
+    loss_g = F.softplus(-D(fake)).mean()
+    if state.session is not None:
+        loss_g = loss_g + state.session.generator_penalty(z, G_z=fake)
+    state.opt_g.zero_grad(set_to_none=True)
+    loss_g.backward()
+    state.opt_g.step()
+    return loss_d, loss_g
+
+
 def train(plugin: dict[str, Any] | None, iters: int = 2000, seed: int = 0, log_every: int = 250,
           measure_every: int = 50, name: str | None = None,
           log: Callable[[str], None] = print, ema_beta: float | None = None,
-          checkpoints: Sequence[int] = (), checkpoint_samples: int = 5000) -> dict[str, Any]:
+          checkpoints: Sequence[int] = (), checkpoint_samples: int = 5000,
+          lr_g: float = LR_G, lr_d: float = LR_D) -> dict[str, Any]:
     """Train the testbed GAN for ``iters`` iterations; ``plugin`` is ``None`` (baseline) or the
     keyword arguments of ``hjgan_plugin.attach`` (e.g. ``{"penalty": "joint", "lambda_h": ...}``).
 
     ``ema_beta``: also keep an exponential moving average of G's weights (``G_ema``), updated after
     every G step. ``checkpoints``: iterations at which :func:`evaluate` runs on ``checkpoint_samples``
     samples, of G and (with ``ema_beta``) of ``G_ema``; none of this touches the training's random streams.
+    ``lr_g``, ``lr_d``: Adam's learning rates (default the demo's).
 
     Returns ``{"name", "G", "G_ema", "seconds", "history", "plugin"}``; ``history`` has per-measurement lists
     ``it``, ``hessian``, ``jacobian`` (unweighted, :func:`measure_penalties` on a fixed batch), per-log lists
@@ -85,17 +142,8 @@ def train(plugin: dict[str, Any] | None, iters: int = 2000, seed: int = 0, log_e
     ``valid_ema``).
     """
     name = name or ("baseline" if plugin is None else "plugin")
-    torch.manual_seed(seed)
-    G, D = Generator(), Discriminator()
-    opt_g = torch.optim.Adam(G.parameters(), lr=LR_G, betas=BETAS)
-    opt_d = torch.optim.Adam(D.parameters(), lr=LR_D, betas=BETAS)
-    session = None
-    if plugin is not None:
-        from hjgan_plugin import attach
-
-        session = attach(G, D, optimizer_G=opt_g, optimizer_D=opt_d, **plugin)
-    data = SquaresDataset(seed=seed + 1)
-    z_gen = torch.Generator().manual_seed(seed + 2)
+    state = setup(plugin, seed=seed, lr_g=lr_g, lr_d=lr_d)
+    G, session = state.G, state.session
     z_fixed = torch.randn(BATCH, G.latent_dim, generator=torch.Generator().manual_seed(seed + 3))
     hist: dict[str, list[Any]] = {"it": [], "hessian": [], "jacobian": [], "log_it": [],
                                   "loss_d": [], "loss_g": [], "hj_total": [], "checkpoints": []}
@@ -103,25 +151,7 @@ def train(plugin: dict[str, Any] | None, iters: int = 2000, seed: int = 0, log_e
     checkpoints = set(checkpoints)
     start = time.perf_counter()
     for it in range(1, iters + 1):
-        # --- D step: non-saturating loss + R1 (gamma = 1) on real images ---
-        real, _ = data.batch(BATCH)
-        z = torch.randn(BATCH, G.latent_dim, generator=z_gen)
-        with torch.no_grad():
-            fake = G(z)
-        logits_real, r1 = _r1(D, real)
-        loss_d = F.softplus(D(fake)).mean() + F.softplus(-logits_real).mean() + R1_GAMMA / 2 * r1
-        opt_d.zero_grad(set_to_none=True)
-        loss_d.backward()
-        opt_d.step()
-        # --- G step: non-saturating loss (+ the plugin's penalty) ---
-        z = torch.randn(BATCH, G.latent_dim, generator=z_gen)
-        fake = G(z)
-        loss_g = F.softplus(-D(fake)).mean()
-        if session is not None:
-            loss_g = loss_g + session.generator_penalty(z, G_z=fake)
-        opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        opt_g.step()
+        loss_d, loss_g = iteration(state)
         if G_ema is not None:
             ema_update(G_ema, G, ema_beta)
         if it in checkpoints:
