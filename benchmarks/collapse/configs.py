@@ -32,11 +32,18 @@ METRICS = {
 PLATEAU_TOL = {"modes_strict": 0.5, "hq": 0.02, "reverse_kl": 0.02, "modes": 5.0, "confident": 0.02}
 
 
+TOPK_DECAYS = 100
+"""Top-k: k decays (×γ = 0.99) this many times over a run, reaching ν = 0.5 at 69% of it (the paper decays
+once per epoch; these datasets have no epochs)."""
+REMEDIES = ("sn", "topk")
+
+
 @dataclass(frozen=True)
 class Config:
-    """One training config: the baseline, a weight-exchange variant at (every, eta), or MSGAN."""
+    """One training config: the baseline, a weight-exchange variant at (every, eta), MSGAN at a weight, or a
+    remedy plugin: ``sn`` (spectral normalization of D) or ``topk`` at ν (``weight``)."""
 
-    kind: str  # "baseline", "msgan" or an exchange variant name
+    kind: str  # "baseline", "msgan", "sn", "topk" or an exchange variant name
     every: int = 0
     eta: float = 0.0
     weight: float = 0.0
@@ -45,8 +52,10 @@ class Config:
     def key(self) -> str:
         if self.kind == "baseline":
             return "baseline"
-        if self.kind == "msgan":
-            return f"msgan:{self.weight:g}"
+        if self.kind in ("msgan", "topk"):
+            return f"{self.kind}:{self.weight:g}"
+        if self.kind == "sn":
+            return "sn"
         return f"{self.kind}:{self.every}:{self.eta:g}"
 
     @property
@@ -55,6 +64,10 @@ class Config:
             return "baseline (plain GAN)"
         if self.kind == "msgan":
             return f"MSGAN λ={self.weight:g}"
+        if self.kind == "topk":
+            return f"top-k ν={self.weight:g}"
+        if self.kind == "sn":
+            return "spectral norm (D)"
         return f"{self.kind}, every {self.every}, η={self.eta:g}"
 
     @property
@@ -62,13 +75,20 @@ class Config:
         """η/every: how far (as a fraction, before β/(α+β)) D is pulled per iteration."""
         return self.eta / self.every if self.every else 0.0
 
-    def attach_fields(self) -> dict[str, Any] | None:
-        """The ``hjgan_plugin.attach`` options of this config (``None``: the baseline attaches nothing).
-        MSGAN's weight is the option the example plugin declares (``--hj-msgan-weight``)."""
+    def attach_fields(self, iters: int = 1) -> dict[str, Any] | None:
+        """The ``hjgan_plugin.attach`` options of this config for a run of ``iters`` iterations (``None``: the
+        baseline attaches nothing). MSGAN's weight is the option the example plugin declares
+        (``--hj-msgan-weight``); the remedies' are the built-in plugins' (``--hj-spectral-norm``, ``--hj-topk-*``;
+        top-k with the ``non-saturating`` adapter, the loop's G loss)."""
         if self.kind == "baseline":
             return None
         if self.kind == "msgan":
             return {"penalty": "none", "msgan_weight": self.weight}
+        if self.kind == "sn":
+            return {"penalty": "none", "spectral_norm": True}
+        if self.kind == "topk":
+            return {"penalty": "none", "adapter": "non-saturating", "topk_nu": self.weight, "topk_gamma": 0.99,
+                    "topk_period": max(1, iters // TOPK_DECAYS)}
         return {"penalty": "none", "exchange_every": self.every, "exchange_strength": self.eta,
                 "exchange_variant": self.kind}
 
@@ -78,14 +98,16 @@ class Config:
         try:
             if parts == ["baseline"]:
                 return cls("baseline")
-            if parts[0] == "msgan" and len(parts) == 2:
-                return cls("msgan", weight=float(parts[1]))
+            if parts == ["sn"]:
+                return cls("sn")
+            if parts[0] in ("msgan", "topk") and len(parts) == 2:
+                return cls(parts[0], weight=float(parts[1]))
             if len(parts) == 3:
                 return cls(parts[0], every=int(parts[1]), eta=float(parts[2]))
         except ValueError:
             pass
-        raise argparse.ArgumentTypeError(f"config {key!r}: expected 'baseline', 'msgan:<weight>' or "
-                                         "'<variant>:<every>:<eta>' (e.g. 'blend:10:0.1')")
+        raise argparse.ArgumentTypeError(f"config {key!r}: expected 'baseline', 'msgan:<weight>', 'sn', 'topk:<nu>' "
+                                         "or '<variant>:<every>:<eta>' (e.g. 'blend:10:0.1')")
 
 
 def phase_one(msgan_weight: float) -> list[Config]:

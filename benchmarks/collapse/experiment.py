@@ -23,7 +23,8 @@ from .report import Report, render
 from .training import run_one
 
 
-def _run(jobs: list[dict[str, Any]], run_jobs: Mapper, rows: list[dict[str, Any]], total: int) -> None:
+def run_jobs_logged(jobs: list[dict[str, Any]], run_jobs: Mapper, rows: list[dict[str, Any]], total: int) -> None:
+    """Run ``jobs`` with ``run_jobs``, appending each row to ``rows`` and printing a progress line."""
     for row in run_jobs(run_one, jobs):
         rows.append(row)
         if row["dataset"] == "digits":
@@ -35,15 +36,15 @@ def _run(jobs: list[dict[str, Any]], run_jobs: Mapper, rows: list[dict[str, Any]
               f"({row['train_seconds']:.0f}s + {row['eval_seconds']:.0f}s)", flush=True)
 
 
-def _order(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def longest_first(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Longest first (digits, then MSGAN and every-step exchanges), so the pool's tail is short."""
     def slow(job: dict[str, Any]) -> bool:
-        return job["config"].startswith("msgan") or ":1:" in job["config"]
+        return job["config"].startswith(("msgan", "topk")) or ":1:" in job["config"]
 
     return sorted(jobs, key=lambda j: (j["dataset"] != "digits", not slow(j)))
 
 
-def _load() -> list[float] | None:
+def load_average() -> list[float] | None:
     """The 1-, 5- and 15-minute load averages (None where the OS has none): 2 workers alone give about 2."""
     try:
         return [round(v, 2) for v in os.getloadavg()]
@@ -55,37 +56,44 @@ def _adam() -> str:
     return "fused" if fused_adam() else "for-loop"
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
-    """Train and measure everything ``args`` (the script's command line) asks for; write the JSON, the page
-    and the figure in ``args.out`` (``--baseline-only``: the plateau check's JSON) and return the result."""
-    start = time.perf_counter()
-    load_before = _load()
+def training_settings(args: argparse.Namespace, tmp: str) -> tuple[dict[str, Any], float | None]:
+    """The runs' shared settings from the command line (iterations and learning rate per dataset, sizes,
+    checkpoints) and, when digits run, the digit classifier fitted once (seed 0) and saved in ``tmp``;
+    returns them and the classifier's held-out accuracy."""
     import torch
 
     from hjgan_plugin.metrics.digits import DigitClassifier
 
-    first = [Config("baseline")] if args.baseline_only else (args.configs or phase_one(args.msgan_weight))
     iters = {"ring": args.ring_iters, "grid": args.grid_iters, "digits": args.digit_iters}
     if args.iters is not None:
         iters = dict.fromkeys(DATASETS, args.iters)
+    clf_path, clf_accuracy = None, None
+    if "digits" in args.datasets:
+        with torch.random.fork_rng(devices=[]):
+            clf = DigitClassifier(seed=0, epochs=args.classifier_epochs).fit()
+        clf_accuracy = clf.accuracy("test")
+        clf_path = os.path.join(tmp, "digit_classifier.pt")
+        clf.save(clf_path)
+    return {"iters": iters, "lr": {"ring": args.lr, "grid": args.lr, "digits": args.digit_lr},
+            "batch": args.batch, "width": args.width, "samples": args.samples, "digit_samples": args.digit_samples,
+            "checkpoints": args.checkpoints, "digit_checkpoints": args.digit_checkpoints,
+            "classifier": clf_path}, clf_accuracy
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Train and measure everything ``args`` (the script's command line) asks for; write the JSON, the page
+    and the figure in ``args.out`` (``--baseline-only``: the plateau check's JSON) and return the result."""
+    start = time.perf_counter()
+    load_before = load_average()
+    first = [Config("baseline")] if args.baseline_only else (args.configs or phase_one(args.msgan_weight))
     sweep_sets = [d for d in args.datasets if d != "digits" or args.digits_sweep]
     with contextlib.ExitStack() as stack:
         tmp = stack.enter_context(tempfile.TemporaryDirectory())
-        clf_path = None
-        clf_accuracy = None
-        if "digits" in args.datasets:
-            with torch.random.fork_rng(devices=[]):
-                clf = DigitClassifier(seed=0, epochs=args.classifier_epochs).fit()
-            clf_accuracy = clf.accuracy("test")
-            clf_path = os.path.join(tmp, "digit_classifier.pt")
-            clf.save(clf_path)
-        settings = {"iters": iters, "lr": {"ring": args.lr, "grid": args.lr, "digits": args.digit_lr},
-                    "batch": args.batch, "width": args.width, "samples": args.samples,
-                    "digit_samples": args.digit_samples, "checkpoints": args.checkpoints,
-                    "digit_checkpoints": args.digit_checkpoints, "classifier": clf_path}
+        settings, clf_accuracy = training_settings(args, tmp)
+        clf_path = settings["classifier"]
 
         def jobs_for(configs: list[Config], datasets: list[str]) -> list[dict[str, Any]]:
-            return _order([{"dataset": d, "config": c.key, "seed": s, "settings": settings, "plot_seed": args.seeds[0]}
+            return longest_first([{"dataset": d, "config": c.key, "seed": s, "settings": settings, "plot_seed": args.seeds[0]}
                            for c in configs for d in datasets for s in args.seeds])
 
         run_jobs = stack.enter_context(worker_pool(args.workers))
@@ -96,7 +104,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         jobs = jobs_for(first, sweep_sets) + jobs_for(others, [d for d in args.datasets if d not in sweep_sets])
         n_second = (len(CONTROL_VARIANTS) * len(args.datasets) + len(args.datasets) - len(sweep_sets)) * len(args.seeds)
         n_total = len(jobs) + n_second
-        _run(_order(jobs), run_jobs, rows, n_total if not args.baseline_only else len(jobs))
+        run_jobs_logged(longest_first(jobs), run_jobs, rows, n_total if not args.baseline_only else len(jobs))
         if args.baseline_only:
             return baseline_plateau_check(rows, args, settings, time.perf_counter() - start)
         mean_rank: dict[str, float] = {}
@@ -115,7 +123,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         jobs = jobs_for(second, args.datasets)
         missing = [d for d in args.datasets if not any(r["dataset"] == d and r["config"] == chosen.key for r in rows)]
         jobs += jobs_for([chosen], missing)
-        _run(_order(jobs), run_jobs, rows, len(rows) + len(jobs))
+        run_jobs_logged(longest_first(jobs), run_jobs, rows, len(rows) + len(jobs))
         refs = reference_rows(args.seeds, args.samples, args.digit_samples, clf_path, args.datasets)
     wall = time.perf_counter() - start
     configs = first + second
@@ -126,7 +134,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                            "datasets": args.datasets, "sweep_datasets": sweep_sets, "workers": args.workers,
                            "msgan_weight": args.msgan_weight, "classifier_epochs": args.classifier_epochs,
                            "classifier_test_accuracy": clf_accuracy, "load_before": load_before,
-                           "load_at_end": _load(), "adam": _adam()},
+                           "load_at_end": load_average(), "adam": _adam()},
               "configs": [c.key for c in configs],
               "chosen_setting": {"every": chosen.every, "eta": chosen.eta, "from_data": not args.control_setting},
               "mean_rank": mean_rank, "plateau": plateau_summary(rows, args.datasets), "wall_seconds": wall,

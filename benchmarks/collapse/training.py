@@ -76,7 +76,7 @@ def run_one(job: dict[str, Any]) -> dict[str, Any]:
     G, D = make_nets(dataset, s["width"])
     opt_g = make_optimizer(G.parameters(), lr)
     opt_d = make_optimizer(D.parameters(), lr)
-    fields = config.attach_fields()
+    fields = config.attach_fields(iters)
     session = None
     if fields is not None:
         session = attach(G, D, optimizer_G=opt_g, optimizer_D=opt_d, plugin_manager=plugin_manager(config),
@@ -127,7 +127,7 @@ def run_one(job: dict[str, Any]) -> dict[str, Any]:
         if it > iters - window:
             gap += (l_real.detach().sigmoid().mean() - l_fake.detach().sigmoid().mean()) / window
         loss_g = F.softplus(-D(fake)).mean()  # D after its step (and the exchange)
-        if session is not None:  # MSGAN's term; 0 for the exchange configs (penalty="none")
+        if session is not None:  # MSGAN's or top-k's term; 0 for the exchange and sn configs (penalty="none")
             loss_g = loss_g + session.generator_penalty(z, G_z=fake)
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
