@@ -1,5 +1,5 @@
-"""Mode-collapse remedies: the plain GAN vs top-k generator updates, spectral normalization of D and MSGAN at
-calibrated weights, on the mode-collapse benchmark's datasets and protocol, in a suite of their own.
+"""Mode-collapse remedies: the plain GAN vs top-k generator updates, spectral normalization of D, the unrolled
+GAN and MSGAN at calibrated weights, on the mode-collapse benchmark's datasets and protocol, in a suite of their own.
 
 The same runs as ``benchmarks/mode_collapse.py`` (``benchmarks.collapse.training.run_one``: the 2D ring and
 grid and Stacked Digits, each at its baseline's plateau, the same nets, seeds and metrics), with configs:
@@ -8,6 +8,8 @@ grid and Stacked Digits, each at its baseline's plateau, the same nets, seeds an
 - ``sn``: ``attach(..., spectral_norm=True)``: every linear layer of D spectrally normalized (Miyato et al. 2018);
 - ``topk:<ν>``: ``attach(..., adapter="non-saturating", topk_nu=ν)``: only the k fakes D scores highest update G,
   k decaying ×0.99 a hundred times over the run to ν·batch (Sinha et al. 2020);
+- ``unrolled:<K>:<η>``: ``attach(..., adapter="non-saturating", unrolled_steps=K, unrolled_lr=η)``: G's loss
+  against D unrolled K gradient steps of size η ahead, backpropagated through (Metz et al. 2017);
 - ``msgan:<λ>``: the example plugin's mode-seeking term (Mao et al. 2019) at λ below the 1.0 that hurt grid and
   digits in the exchange benchmark.
 
@@ -40,7 +42,7 @@ from benchmarks.common.results import add_output_arguments, clean, dumps_compact
 from benchmarks.common.stats import compare, mean, mean_std, p_text  # noqa: E402
 
 NAME = "mode_collapse_remedies"
-CONFIGS = ("baseline", "sn", "topk:0.5", "topk:0.75", "msgan:0.1", "msgan:0.01")
+CONFIGS = ("baseline", "sn", "topk:0.5", "topk:0.75", "unrolled:5:0.01", "msgan:0.1", "msgan:0.01")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

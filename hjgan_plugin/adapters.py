@@ -23,6 +23,8 @@ class Adapter:
     :param generator_adversarial_loss: ``(D, G_z, *G_args, **G_kwargs) -> Tensor (N,)``: the trainer's own
         generator adversarial loss per sample, before its mean (lower: D finds the sample more real).
         Plugins that weight samples by D's verdict (top-k) need it; ``None``: the trainer's loss is unknown.
+    :param discriminator_loss: ``(D, real, fake, *G_args, **G_kwargs) -> scalar``: the trainer's D loss (the
+        unrolled GAN takes D's steps with it); ``None``: unknown.
     :param matches: ``(G) -> bool``; lets ``attach`` pick this adapter automatically.
     :param description: one line for ``hjgan plugins``.
     """
@@ -35,6 +37,7 @@ class Adapter:
     matches: Callable[[Any], bool] | None = None
     description: str = ""
     generator_adversarial_loss: Callable[..., Tensor] | None = None
+    discriminator_loss: Callable[..., Tensor] | None = None
 
     def generator_fn(self, G: Callable) -> Callable[..., Any]:
         """G as the estimators call it: ``fn(z, *args, **kwargs)``."""
@@ -67,8 +70,16 @@ def non_saturating_loss(D: Any, G_z: Tensor, *args: Any, **kwargs: Any) -> Tenso
     return F.softplus(-D(G_z, *args, **kwargs)).reshape(len(G_z), -1).mean(1)
 
 
+def non_saturating_d_loss(D: Any, real: Tensor, fake: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """D's loss of the non-saturating GAN, ``softplus(-D(real)) + softplus(D(fake))``, means over the batch."""
+    import torch.nn.functional as F
+
+    return F.softplus(-D(real, *args, **kwargs)).mean() + F.softplus(D(fake, *args, **kwargs)).mean()
+
+
 NON_SATURATING = Adapter(
     name="non-saturating",
     generator_adversarial_loss=non_saturating_loss,
+    discriminator_loss=non_saturating_d_loss,
     description="the generic adapter for a loop whose G loss is softplus(-D(G(z))) (D gives logits)",
 )

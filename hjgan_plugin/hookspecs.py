@@ -122,12 +122,14 @@ def hjgan_configure(context: "PluginContext") -> None:
 
 @hookspec
 def hjgan_generator_loss_terms(context: "PluginContext", z: "Tensor", G_args: tuple, G_kwargs: dict,
-                               G_z: Any) -> "dict[str, Tensor] | None":
+                               G_z: Any, real: Any) -> "dict[str, Tensor] | None":
     """Return extra generator-loss terms for this step, already weighted.
 
     Called by :meth:`Session.generator_penalty` on every generator step, after the built-in penalty and
     before the step's ``backward``. ``z`` is the latent batch G is evaluated on, ``G_args``/``G_kwargs``
-    its extra inputs, ``G_z`` the adversarial pass's output if the caller passed it (else ``None``).
+    its extra inputs, ``G_z`` the adversarial pass's output if the caller passed it (else ``None``), ``real``
+    the step's real batch if the caller passed it (``generator_penalty(z, real=x)``; terms that train
+    against an unrolled D need it).
     ``context.call_generator(z, *G_args, **G_kwargs)`` runs G the way the adapter calls it. Every term is
     added to what ``generator_penalty`` returns and recorded under its name; a term that is not finite
     is left out of this step (:class:`~hjgan_plugin.NonFinitePenaltyWarning`) and reads NaN.

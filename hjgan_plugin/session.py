@@ -120,12 +120,14 @@ class Session:
         return effective_weights(self.alpha, self.beta, self.config.lambda_h, self.config.lambda_j, ramp=self.ramp())
 
     # ------------------------------------------------------------------ the two entry points
-    def generator_penalty(self, z: Tensor, *G_args: Any, G_z: Any = None, **G_kwargs: Any) -> Tensor:
+    def generator_penalty(self, z: Tensor, *G_args: Any, G_z: Any = None, real: Any = None,
+                          **G_kwargs: Any) -> Tensor:
         """Eq. 15's ``α·λ_H·L_H + β·λ_J·L_J`` for this step, plus every plugin's generator-loss term.
 
         Call it in the generator step with the latents G is evaluated on and G's other inputs; add the
         result to the adversarial loss. Pass ``G_z=G(z)`` from the adversarial pass to save a forward
-        (when the output is what is regularized). Returns a scalar tensor: 0 on steps the schedule
+        (when the output is what is regularized), and ``real=`` the step's real batch for plugins that need
+        it (the unrolled GAN). Returns a scalar tensor: 0 on steps the schedule
         skips, and without any term that came out NaN/inf (warned, counted in ``skipped_nonfinite``,
         and reported as NaN).
         """
@@ -142,7 +144,7 @@ class Session:
                 G_z=G_z, regularizes_output=self.regularizes_output, check_determinism=check)
             self.record(**parts)
         for batch in self.pm.hook.hjgan_generator_loss_terms(context=self.context, z=z, G_args=G_args,
-                                                              G_kwargs=G_kwargs, G_z=G_z):
+                                                              G_kwargs=G_kwargs, G_z=G_z, real=real):
             for name, term in (batch or {}).items():
                 if name in terms:
                     raise ValueError(f"two generator-loss terms are named {name!r} (a plugin's and another's); "

@@ -16,6 +16,10 @@ def test_remedy_configs_parse_label_and_attach():
     assert topk.attach_fields(5000) == {"penalty": "none", "adapter": "non-saturating", "topk_nu": 0.5,
                                         "topk_gamma": 0.99, "topk_period": 50}
     assert Config.parse("msgan:0.1").attach_fields() == {"penalty": "none", "msgan_weight": 0.1}
+    unrolled = Config.parse("unrolled:5:0.01")
+    assert unrolled.label == "unrolled K=5, η=0.01" and unrolled.pull == 0.0
+    assert unrolled.attach_fields() == {"penalty": "none", "adapter": "non-saturating", "unrolled_steps": 5,
+                                        "unrolled_lr": 0.01}
     with pytest.raises(argparse.ArgumentTypeError, match="'sn', 'topk:<nu>'"):
         Config.parse("topk")
 
@@ -24,11 +28,12 @@ def test_remedies_suite_end_to_end(tmp_path):
     from benchmarks.mode_collapse_remedies import main
 
     args = ["--seeds", "0", "1", "--datasets", "ring", "--iters", "40", "--samples", "200", "--workers", "1",
-            "--configs", "baseline", "sn", "topk:0.5", "--out", str(tmp_path)]
+            "--configs", "baseline", "sn", "topk:0.5", "unrolled:2:0.01", "--out", str(tmp_path)]
     result = main(args)
-    assert {r["config"] for r in result["runs"]} == {"baseline", "sn", "topk:0.5"} and len(result["runs"]) == 6
+    assert {r["config"] for r in result["runs"]} == {"baseline", "sn", "topk:0.5", "unrolled:2:0.01"}
+    assert len(result["runs"]) == 8
     page = (tmp_path / "mode_collapse_remedies.md").read_text()
-    assert "| spectral norm (D) |" in page and "| top-k ν=0.5 |" in page and "## Which remedy helps where" in page
+    assert "| spectral norm (D) |" in page and "| top-k ν=0.5 |" in page and "| unrolled K=2, η=0.01 |" in page and "## Which remedy helps where" in page
     assert (tmp_path / "mode_collapse_remedies.png").stat().st_size > 0
     again = tmp_path / "again"
     again.mkdir()

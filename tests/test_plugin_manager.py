@@ -34,7 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_PACKAGE = ROOT / "examples" / "hjgan-msgan" / "hjgan_msgan"
 BUILTIN_HOOKS = {"exchange_rules": {"hjgan_exchange_rules"}, "generic_adapter": {"hjgan_register_adapters"},
                  "spectral_norm": {"hjgan_addoption", "hjgan_configure"},
-                 "topk": {"hjgan_addoption", "hjgan_configure", "hjgan_generator_loss_terms"}}
+                 "topk": {"hjgan_addoption", "hjgan_configure", "hjgan_generator_loss_terms"},
+                 "unrolled": {"hjgan_addoption", "hjgan_configure", "hjgan_generator_loss_terms"}}
 INTEGRATIONS = sorted(p.parent for p in (ROOT / "integrations").glob("*/pyproject.toml"))
 # each host integration registers its adapter(s) and at least one way in (a patch host or a command)
 INTEGRATION_NAMES = {folder.name for folder in INTEGRATIONS}
@@ -57,7 +58,8 @@ def test_builtins_are_the_plugins_folder_and_the_entry_points_declare_exactly_th
     assert builtin_plugins() == {"exchange_rules": "hjgan_plugin.plugins.exchange_rules",
                                  "generic_adapter": "hjgan_plugin.plugins.generic_adapter",
                                  "spectral_norm": "hjgan_plugin.plugins.spectral_norm",
-                                 "topk": "hjgan_plugin.plugins.topk"}
+                                 "topk": "hjgan_plugin.plugins.topk",
+                                 "unrolled": "hjgan_plugin.plugins.unrolled"}
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]["hjgan"]
     assert declared == builtin_plugins()
 

@@ -185,4 +185,75 @@ def test_pytorch_gan_adapters_carry_each_scripts_generator_loss():
     torch.testing.assert_close(mse(D, x).mean(), nn.MSELoss()(p, valid))
     torch.testing.assert_close(wasserstein(D, x).mean(), -p.mean())
     torch.testing.assert_close(boundary_seeking(D, x).mean(), 0.5 * torch.mean((torch.log(p) - torch.log(1 - p)) ** 2))
-    assert not math.isnan(float(boundary_seeking(D, x).sum()))
+    assert not math.isnan(float(boundary_seeking(D, x).sum().detach()))
+
+
+# --------------------------------------------------------------------------------------------- unrolled
+def _unrolled_setup(second_order: bool, steps: int = 2, lr: float = 0.5):
+    torch.manual_seed(3)
+    G = nn.Linear(2, 2).double()
+    D = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1)).double()
+    session = hj.attach(G, D, adapter="non-saturating", penalty="none", unrolled_steps=steps, unrolled_lr=lr,
+                        unrolled_second_order=second_order)
+    z = torch.randn(5, 2, dtype=torch.float64)
+    real = torch.randn(5, 2, dtype=torch.float64) + 1.0
+    return G, D, session, z, real
+
+
+def _loss_against_unrolled(G, D, z, real, steps, lr, theta=None, frozen_D=None):
+    """L_G against D unrolled by hand with plain SGD, as a function of G's weights (no autograd through it)."""
+    from torch.func import functional_call
+
+    g_params = theta if theta is not None else dict(G.named_parameters())
+    fake = functional_call(G, g_params, (z,))
+    if frozen_D is None:
+        d = {n: p.detach().clone().requires_grad_(True) for n, p in D.named_parameters()}
+        for _ in range(steps):
+            loss = (F.softplus(-functional_call(D, d, (real,))).mean()
+                    + F.softplus(functional_call(D, d, (fake.detach(),))).mean())
+            grads = torch.autograd.grad(loss, list(d.values()))
+            d = {n: (p - lr * g).detach().requires_grad_(True) for (n, p), g in zip(d.items(), grads)}
+        frozen_D = d
+    return F.softplus(-functional_call(D, frozen_D, (fake,))).mean(), frozen_D
+
+
+@pytest.mark.parametrize("second_order", [True, False])
+def test_unrolled_term_gives_the_gradient_against_the_unrolled_D(second_order):
+    steps, lr = 2, 0.5
+    G, D, session, z, real = _unrolled_setup(second_order, steps, lr)
+    fake = G(z)
+    (F.softplus(-D(fake)).mean() + session.generator_penalty(z, G_z=fake, real=real)).backward()
+    got = {n: p.grad.clone() for n, p in G.named_parameters()}
+    base = {n: p.detach().clone() for n, p in G.named_parameters()}
+    _, frozen = _loss_against_unrolled(G, D, z, real, steps, lr)
+    h = 1e-6
+    for name, value in base.items():
+        for i in range(value.numel()):
+            bumped = []
+            for sign in (1, -1):
+                theta = {n: v.clone() for n, v in base.items()}
+                theta[name].view(-1)[i] += sign * h
+                with torch.enable_grad():
+                    loss, _ = _loss_against_unrolled(G, D, z, real, steps, lr, theta,
+                                                     frozen_D=None if second_order else frozen)
+                bumped.append(float(loss))
+            numeric = (bumped[0] - bumped[1]) / (2 * h)
+            assert got[name].view(-1)[i].item() == pytest.approx(numeric, rel=1e-5, abs=1e-8), (name, i)
+
+
+def test_unrolled_off_by_default_and_refusals():
+    G, D, opt_g, opt_d = _nets()
+    session = hj.attach(G, D, optimizer_G=opt_g, optimizer_D=opt_d, penalty="none")
+    z = torch.randn(4, 3)
+    assert session.generator_penalty(z, G_z=G(z)).item() == 0.0
+    with pytest.raises(ValueError, match="needs the trainer's G and D losses, and adapter 'generic' does not give both"):
+        hj.attach(G, D, unrolled_steps=2)
+    with pytest.raises(ValueError, match=r"attach\(G, D, ...\) with D an nn.Module"):
+        hj.attach(G, None, adapter="non-saturating", unrolled_steps=2)
+    with pytest.raises(ValueError, match="--hj-unrolled-steps must be >= 0, got -1"):
+        hj.attach(G, D, adapter="non-saturating", unrolled_steps=-1)
+    with pytest.raises(ValueError, match="--hj-unrolled-lr must be > 0, got 0.0"):
+        hj.attach(G, D, adapter="non-saturating", unrolled_steps=1, unrolled_lr=0.0)
+    session = hj.attach(G, D, adapter="non-saturating", penalty="none", unrolled_steps=1)
+    with pytest.raises(ValueError, match=r"needs the step's real batch: session.generator_penalty\(z, G_z=fake, real=real\)"):
+        session.generator_penalty(z, G_z=G(z))

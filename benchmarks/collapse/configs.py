@@ -35,13 +35,14 @@ PLATEAU_TOL = {"modes_strict": 0.5, "hq": 0.02, "reverse_kl": 0.02, "modes": 5.0
 TOPK_DECAYS = 100
 """Top-k: k decays (×γ = 0.99) this many times over a run, reaching ν = 0.5 at 69% of it (the paper decays
 once per epoch; these datasets have no epochs)."""
-REMEDIES = ("sn", "topk")
+REMEDIES = ("sn", "topk", "unrolled")
 
 
 @dataclass(frozen=True)
 class Config:
     """One training config: the baseline, a weight-exchange variant at (every, eta), MSGAN at a weight, or a
-    remedy plugin: ``sn`` (spectral normalization of D) or ``topk`` at ν (``weight``)."""
+    remedy plugin: ``sn`` (spectral normalization of D), ``topk`` at ν (``weight``) or ``unrolled`` with K steps
+    (``every``) of size η (``eta``)."""
 
     kind: str  # "baseline", "msgan", "sn", "topk" or an exchange variant name
     every: int = 0
@@ -68,18 +69,20 @@ class Config:
             return f"top-k ν={self.weight:g}"
         if self.kind == "sn":
             return "spectral norm (D)"
+        if self.kind == "unrolled":
+            return f"unrolled K={self.every}, η={self.eta:g}"
         return f"{self.kind}, every {self.every}, η={self.eta:g}"
 
     @property
     def pull(self) -> float:
-        """η/every: how far (as a fraction, before β/(α+β)) D is pulled per iteration."""
-        return self.eta / self.every if self.every else 0.0
+        """η/every: how far (as a fraction, before β/(α+β)) D is pulled per iteration (exchange configs)."""
+        return self.eta / self.every if self.every and self.kind not in REMEDIES else 0.0
 
     def attach_fields(self, iters: int = 1) -> dict[str, Any] | None:
         """The ``hjgan_plugin.attach`` options of this config for a run of ``iters`` iterations (``None``: the
         baseline attaches nothing). MSGAN's weight is the option the example plugin declares
         (``--hj-msgan-weight``); the remedies' are the built-in plugins' (``--hj-spectral-norm``, ``--hj-topk-*``;
-        top-k with the ``non-saturating`` adapter, the loop's G loss)."""
+        top-k and unrolled with the ``non-saturating`` adapter, the loop's losses)."""
         if self.kind == "baseline":
             return None
         if self.kind == "msgan":
@@ -89,6 +92,9 @@ class Config:
         if self.kind == "topk":
             return {"penalty": "none", "adapter": "non-saturating", "topk_nu": self.weight, "topk_gamma": 0.99,
                     "topk_period": max(1, iters // TOPK_DECAYS)}
+        if self.kind == "unrolled":
+            return {"penalty": "none", "adapter": "non-saturating", "unrolled_steps": self.every,
+                    "unrolled_lr": self.eta}
         return {"penalty": "none", "exchange_every": self.every, "exchange_strength": self.eta,
                 "exchange_variant": self.kind}
 

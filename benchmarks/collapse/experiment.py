@@ -39,7 +39,7 @@ def run_jobs_logged(jobs: list[dict[str, Any]], run_jobs: Mapper, rows: list[dic
 def longest_first(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Longest first (digits, then MSGAN and every-step exchanges), so the pool's tail is short."""
     def slow(job: dict[str, Any]) -> bool:
-        return job["config"].startswith(("msgan", "topk")) or ":1:" in job["config"]
+        return job["config"].startswith(("msgan", "topk", "unrolled")) or ":1:" in job["config"]
 
     return sorted(jobs, key=lambda j: (j["dataset"] != "digits", not slow(j)))
 

@@ -127,8 +127,8 @@ def run_one(job: dict[str, Any]) -> dict[str, Any]:
         if it > iters - window:
             gap += (l_real.detach().sigmoid().mean() - l_fake.detach().sigmoid().mean()) / window
         loss_g = F.softplus(-D(fake)).mean()  # D after its step (and the exchange)
-        if session is not None:  # MSGAN's or top-k's term; 0 for the exchange and sn configs (penalty="none")
-            loss_g = loss_g + session.generator_penalty(z, G_z=fake)
+        if session is not None:  # MSGAN's, top-k's or unrolled's term; 0 for the exchange and sn configs
+            loss_g = loss_g + session.generator_penalty(z, G_z=fake, real=real)
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
