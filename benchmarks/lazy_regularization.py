@@ -15,6 +15,7 @@ interrupted benchmark resumes.
 
     python benchmarks/lazy_regularization.py [--seeds 12] [--screen-seeds 3] [--confirm 2] [--workers 2]
     python benchmarks/lazy_regularization.py --from-json docs/benchmarks/lazy_regularization.json   # redraw
+    python benchmarks/lazy_regularization.py --retime docs/benchmarks/lazy_regularization.json      # timing only
 
 About 70 minutes on 2 cores (~95 s per run, two at a time); writes ``lazy_regularization.{md,json,png}``.
 """
@@ -78,10 +79,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--timing-rounds", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--cache", type=Path, default=None, help="JSON-lines file of finished runs (resume)")
+    parser.add_argument("--retime", type=Path, default=None,
+                        help="only run the timing pass again, for the settings of this JSON (e.g. on a quiet machine)")
     add_output_arguments(parser, from_json="redraw the page and figure from this JSON instead of running")
     args = parser.parse_args(argv)
     if args.from_json is not None:
         result = read_json(args.from_json)
+    elif args.retime is not None:
+        result = read_json(args.retime)
+        result["timing"] = timing.measure(result["settings"], iterations=args.timing_iterations,
+                                          rounds=args.timing_rounds, lr_g=result["protocol"]["lr_g"])
+        result["retimed"] = " ".join(["python benchmarks/lazy_regularization.py",
+                                      *map(shlex.quote, sys.argv[1:] if argv is None else argv)])
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / f"{NAME}.json").write_text(dumps_compact(result))
     else:
         start = time.perf_counter()
         every = settings()

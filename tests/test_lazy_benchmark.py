@@ -93,3 +93,8 @@ def test_script_end_to_end_and_redraw(tmp_path):
     (tmp_path / "again").mkdir()
     main(["--from-json", str(tmp_path / "lazy_regularization.json"), "--out", str(tmp_path / "again")])
     assert (tmp_path / "again" / "lazy_regularization.md").read_text() == page
+    main(["--retime", str(tmp_path / "lazy_regularization.json"), "--timing-iterations", "1", "--timing-rounds", "1",
+          "--out", str(tmp_path / "again")])
+    retimed = (tmp_path / "again" / "lazy_regularization.md").read_text()
+    assert "Timing (rerun: `python benchmarks/lazy_regularization.py --retime" in retimed
+    assert retimed.split("| setting |")[1].split("## The floor")[0].count("|") > 0

@@ -89,7 +89,8 @@ def render(result: dict[str, Any]) -> str:
          + ", ".join(f"**{s['name']}** ({s['ratio']:.2f}×, overhead {100 * (s['ratio'] - 1):+.0f}%)" for s in kept) + "."
          ) if kept else "No cheap setting kept the every-step result on all seeds.",
         "",
-        f"Timing: {timing['rounds']} rounds × {timing['iterations']} iterations per setting, one thread, "
+        f"Timing{' (rerun: `' + result['retimed'] + '`)' if result.get('retimed') else ''}: "
+        f"{timing['rounds']} rounds × {timing['iterations']} iterations per setting, one thread, "
         f"medians; load average {', '.join(f'{v:.2f}' for v in timing['load'][:3])} before and "
         f"{', '.join(f'{v:.2f}' for v in timing['load'][3:])} after.",
         "",
