@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import shlex
 import statistics
 import sys
 import time
@@ -29,7 +28,7 @@ if not __package__:  # run as a file (python benchmarks/directions.py): make the
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import ROOT  # noqa: E402
-from benchmarks.common.results import add_output_arguments, dumps_compact, read_json  # noqa: E402
+from benchmarks.common.results import add_output_arguments, command_line, read_json, write_result  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -86,10 +85,8 @@ def main(argv: list[str] | None = None) -> None:
                   "machine": f"{os.cpu_count()} CPUs ({platform.machine()}), torch {torch.__version__}, "
                              f"{args.threads} threads, {time.perf_counter() - start:.0f} s in all, load "
                              f"{', '.join(f'{v:.2f}' for v in os.getloadavg())}"}
-        result["command"] = " ".join(["python benchmarks/directions.py",
-                                      *map(shlex.quote, sys.argv[1:] if argv is None else argv)])
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "directions.json").write_text(dumps_compact(result))
+        result["command"] = command_line("benchmarks/directions.py", argv)
+        write_result(args.out, "directions", result)
     report.write(result, args.out, result.get("command", "python benchmarks/directions.py"))
     print(f"wrote {args.out / 'directions.md'}")
 

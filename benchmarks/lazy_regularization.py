@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shlex
 import sys
 import time
 from pathlib import Path
@@ -35,7 +34,7 @@ if not __package__:  # run as a file: make the `benchmarks` package importable
 
 from benchmarks.common.markdown import write_page  # noqa: E402
 from benchmarks.common.pool import worker_pool  # noqa: E402
-from benchmarks.common.results import add_output_arguments, dumps_compact, read_json  # noqa: E402
+from benchmarks.common.results import add_output_arguments, command_line, read_json, write_result  # noqa: E402
 from benchmarks.lazy import timing  # noqa: E402
 from benchmarks.lazy.analysis import pick  # noqa: E402
 from benchmarks.lazy.configs import DEFAULT_SETTINGS, EVERY_STEP, PLAIN, settings  # noqa: E402
@@ -89,10 +88,8 @@ def main(argv: list[str] | None = None) -> None:
         result = read_json(args.retime)
         result["timing"] = timing.measure(result["settings"], iterations=args.timing_iterations,
                                           rounds=args.timing_rounds, lr_g=result["protocol"]["lr_g"])
-        result["retimed"] = " ".join(["python benchmarks/lazy_regularization.py",
-                                      *map(shlex.quote, sys.argv[1:] if argv is None else argv)])
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / f"{NAME}.json").write_text(dumps_compact(result))
+        result["retimed"] = command_line("benchmarks/lazy_regularization.py", argv)
+        write_result(args.out, NAME, result)
     else:
         start = time.perf_counter()
         every = settings()
@@ -114,12 +111,10 @@ def main(argv: list[str] | None = None) -> None:
                                "checkpoint_its": checkpoint_its(args.iters)},
                   "settings": chosen, "confirmed": confirmed, "timing": measured,
                   "rows": rows,
-                  "command": " ".join(["python benchmarks/lazy_regularization.py",
-                                       *map(shlex.quote, sys.argv[1:] if argv is None else argv)]),
+                  "command": command_line("benchmarks/lazy_regularization.py", argv),
                   "machine": f"{os.cpu_count()} CPUs, {args.workers} workers × 1 thread for the runs, "
                              f"{time.perf_counter() - start:.0f} s in all"}
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / f"{NAME}.json").write_text(dumps_compact(result))
+        write_result(args.out, NAME, result)
     write_page(args.out / f"{NAME}.md", render(result))
     plot(result, args.out / f"{NAME}.png")
     print(f"wrote {args.out / NAME}.md")

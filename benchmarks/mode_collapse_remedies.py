@@ -22,7 +22,6 @@ each dataset, and its cost is its training time per iteration over the baseline'
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 import tempfile
 import time
@@ -38,7 +37,7 @@ from benchmarks.collapse.experiment import (load_average, longest_first, run_job
 from benchmarks.common.markdown import table, write_page  # noqa: E402
 from benchmarks.common.plots import PALETTE, pyplot, save  # noqa: E402
 from benchmarks.common.pool import worker_pool  # noqa: E402
-from benchmarks.common.results import add_output_arguments, clean, dumps_compact, read_json  # noqa: E402
+from benchmarks.common.results import add_output_arguments, clean, command_line, read_json, write_result  # noqa: E402
 from benchmarks.common.stats import compare, mean, mean_std, p_text  # noqa: E402
 
 NAME = "mode_collapse_remedies"
@@ -164,12 +163,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         result = clean({"settings": {**{k: v for k, v in settings.items() if k != "classifier"}, "seeds": args.seeds,
                                      "datasets": args.datasets, "classifier_test_accuracy": accuracy},
                         "configs": keys, "runs": [{k: v for k, v in r.items() if k != "history"} for r in rows],
-                        "command": " ".join(["python benchmarks/mode_collapse_remedies.py",
-                                             *map(shlex.quote, sys.argv[1:] if argv is None else argv)]),
+                        "command": command_line("benchmarks/mode_collapse_remedies.py", argv),
                         "machine": f"{args.workers} workers × 1 thread, {time.perf_counter() - start:.0f} s in all, "
                                    f"load average {_loads(load_before)} before, {_loads(load_average())} after"})
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / f"{NAME}.json").write_text(dumps_compact(result))
+        write_result(args.out, NAME, result)
     write_page(args.out / f"{NAME}.md", render(result))
     plot(result, args.out / f"{NAME}.png")
     print(f"wrote {args.out / NAME}.md")

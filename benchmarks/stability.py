@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import shlex
 import statistics
 import sys
 import time
@@ -35,7 +34,7 @@ if not __package__:  # run as a file (python benchmarks/stability.py): make the 
 
 from benchmarks.common.markdown import table, write_page  # noqa: E402
 from benchmarks.common.pool import worker_pool  # noqa: E402
-from benchmarks.common.results import add_output_arguments, dumps_compact, read_json  # noqa: E402
+from benchmarks.common.results import add_output_arguments, command_line, read_json, write_result  # noqa: E402
 from benchmarks.common.stats import compare, mean_std, p_text  # noqa: E402
 from hjgan_plugin.testbed.training import LR_G  # noqa: E402
 
@@ -131,16 +130,14 @@ def main(argv: list[str] | None = None) -> None:
         its = [args.iters - i * args.every for i in reversed(range(args.checkpoints))]
         result = {"settings": {"seeds": args.seeds, "iters": args.iters, "ema_beta": args.ema_beta,
                                "checkpoint_its": its, "lr_g": args.lr_g},
-                  "rows": rows, "command": " ".join(["python benchmarks/stability.py",
-                                                     *map(shlex.quote, sys.argv[1:] if argv is None else argv)]),
+                  "rows": rows, "command": command_line("benchmarks/stability.py", argv),
                   "machine": f"{os.cpu_count()} CPUs, {args.workers} workers x 1 thread, "
                              f"{time.perf_counter() - start:.0f} s in all, load "
                              f"{', '.join(f'{v:.2f}' for v in os.getloadavg())}"}
     lr_g = result["settings"].get("lr_g", LR_G)
     name = "stability" if lr_g == LR_G else f"stability_lr{lr_g:g}"
     if args.from_json is None:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / f"{name}.json").write_text(dumps_compact(result))
+        write_result(args.out, name, result)
     write_page(args.out / f"{name}.md", render(result, result.get("command", "python benchmarks/stability.py")))
     print(f"wrote {args.out / name}.md")
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
 import statistics
 import sys
 import tempfile
@@ -32,7 +31,7 @@ if not __package__:  # run as a file: make the `benchmarks` package importable
 
 from benchmarks.common.markdown import table, write_page  # noqa: E402
 from benchmarks.common.plots import pyplot, save  # noqa: E402
-from benchmarks.common.results import add_output_arguments, dumps_compact, image_list, read_json  # noqa: E402
+from benchmarks.common.results import add_output_arguments, command_line, image_list, read_json, write_result  # noqa: E402
 from benchmarks.common.stats import compare, mean_std, p_text  # noqa: E402
 from benchmarks.stylegan2_ada_tiny import make_dataset, prepare_repo, run_once  # noqa: E402
 
@@ -142,13 +141,11 @@ def main(argv: list[str] | None = None) -> int:
                           f"valid {row['valid']:.2f}", flush=True)
         result = {"protocol": {"kimg": args.kimg, "images": args.images, "seeds": args.seeds},
                   "settings": list(settings), "rows": rows,
-                  "command": " ".join(["python benchmarks/stylegan2_ada_squares.py",
-                                       *map(shlex.quote, sys.argv[1:] if argv is None else argv)]),
+                  "command": command_line("benchmarks/stylegan2_ada_squares.py", argv),
                   "machine": f"{os.cpu_count()} CPUs, torch {torch.__version__}, "
                              f"{time.perf_counter() - start:.0f} s in all, load after "
                              f"{', '.join(f'{v:.2f}' for v in os.getloadavg())}"}
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / f"{NAME}.json").write_text(dumps_compact(result))
+        write_result(args.out, NAME, result)
     write_page(args.out / f"{NAME}.md", render(result))
     plot(result, args.out / f"{NAME}.png")
     print(f"wrote {args.out / NAME}.md")

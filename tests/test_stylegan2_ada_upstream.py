@@ -356,3 +356,20 @@ def test_directions_benchmark_runs_on_a_pickle(patched, dataset, workdir):
     rows = json.loads((out / "directions.json").read_text())["rows"]
     assert {r["suite"] for r in rows} == {"known", "stylegan2-ada z", "stylegan2-ada w"}
     assert "## StyleGAN2-ADA (opt-in" in (out / "directions.md").read_text()
+
+
+def test_squares_benchmark_runs_the_three_settings(workdir):
+    """benchmarks/stylegan2_ada_squares.py on 64 images for 1 kimg: the three settings train, their snapshots are
+    read back and the page and figure are written (a 1-kimg G: this checks the suite, it measures nothing)."""
+    out = workdir / "squares_bench"
+    env = {**os.environ, "HJGAN_STYLEGAN2_ADA_DIR": UPSTREAM}
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "stylegan2_ada_squares.py"), "--seeds", "0",
+                           "--kimg", "1", "--images", "64", "--out", str(out)],
+                          capture_output=True, text=True, env=env, timeout=1200, cwd=ROOT)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    result = json.loads((out / "stylegan2_ada_squares_cpu.json").read_text())
+    assert [r["setting"] for r in result["rows"]] == ["upstream (--hj=0)", "--hj=1 (every step)",
+                                                      "--hj=1 --hj-interval 4"]
+    assert all(0 <= r["valid"] <= 1 and len(r["samples"]) == 16 for r in result["rows"])
+    assert "| --hj=1 --hj-interval 4 |" in (out / "stylegan2_ada_squares_cpu.md").read_text()
+    assert (out / "stylegan2_ada_squares_cpu.png").stat().st_size > 0

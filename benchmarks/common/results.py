@@ -19,6 +19,22 @@ def add_output_arguments(parser: argparse.ArgumentParser, from_json: str | None 
         parser.add_argument("--from-json", type=Path, default=None, help=from_json)
 
 
+def command_line(script: str, argv: list[str] | None) -> str:
+    """The command that ran ``script`` (``benchmarks/x.py``) with ``argv`` (``None``: this process's
+    arguments), quoted for a shell, for a result page."""
+    import shlex
+    import sys
+
+    return " ".join([f"python {script}", *map(shlex.quote, sys.argv[1:] if argv is None else argv)])
+
+
+def write_result(out: Path, name: str, result: Any) -> None:
+    """``result`` as ``out/<name>.json`` (:func:`dumps_compact`), ``out`` created if needed."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.json").write_text(dumps_compact(result))
+
+
 def read_json(path: Path) -> Any:
     return json.loads(Path(path).read_text())
 
