@@ -47,7 +47,9 @@ NAME = "lazy_regularization"
 
 def run_jobs(jobs: list[dict[str, Any]], workers: int, cache: Path | None) -> list[dict[str, Any]]:
     """Run ``jobs`` (those already in ``cache`` are read back), appending each finished row to ``cache``."""
-    key = lambda j: (j["config"], j["seed"], j["iters"], j["lr_g"])  # noqa: E731
+    def key(job: dict[str, Any]) -> tuple:
+        return job["config"], job["seed"], job["iters"], job["lr_g"]
+
     done: dict[tuple, dict[str, Any]] = {}
     if cache is not None and cache.exists():
         for line in cache.read_text().splitlines():

@@ -22,6 +22,7 @@ each dataset, and its cost is its training time per iteration over the baseline'
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import tempfile
 import time
@@ -133,7 +134,7 @@ def plot(result: dict[str, Any], path: Path) -> None:
                 vals = [r[key] for r in result["runs"] if r["dataset"] == dataset and r["config"] == config
                         and r[key] is not None]
                 if vals:
-                    sd = (sum((v - mean(vals)) ** 2 for v in vals) / max(1, len(vals) - 1)) ** 0.5
+                    sd = statistics.stdev(vals) if len(vals) > 1 else 0.0
                     ax.bar(n, mean(vals), yerr=sd, color=PALETTE[n % len(PALETTE)], capsize=3)
             ax.set_xticks(range(len(configs)), [Config.parse(c).label for c in configs], rotation=35, ha="right",
                           fontsize=7)

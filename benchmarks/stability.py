@@ -35,7 +35,8 @@ if not __package__:  # run as a file (python benchmarks/stability.py): make the 
 from benchmarks.common.markdown import table, write_page  # noqa: E402
 from benchmarks.common.pool import worker_pool  # noqa: E402
 from benchmarks.common.results import add_output_arguments, command_line, read_json, write_result  # noqa: E402
-from benchmarks.common.stats import compare, mean_std, p_text  # noqa: E402
+from benchmarks.lazy.runs import checkpoint_its  # noqa: E402
+from benchmarks.common.stats import compare, detectable_difference, mean_std, p_text, seeds_needed  # noqa: E402
 from hjgan_plugin.testbed.training import LR_G  # noqa: E402
 
 READINGS = {"one read": ("mig", "valid", False), "EMA": ("mig_ema", "valid_ema", False),
@@ -49,7 +50,7 @@ def run_one(job: dict[str, Any]) -> dict[str, Any]:
     from hjgan_plugin.testbed.training import train
 
     torch.set_num_threads(1)
-    checkpoints = [job["iters"] - i * job["every"] for i in reversed(range(job["checkpoints"]))]
+    checkpoints = checkpoint_its(job["iters"], job["checkpoints"], job["every"])
     run = train(JOINT if job["config"] == "joint" else None, iters=job["iters"], seed=job["seed"],
                 log=lambda _: None, ema_beta=job["ema_beta"], checkpoints=checkpoints, lr_g=job["lr_g"])
     return {**job, "train_seconds": run["seconds"], "checkpoints_read": run["history"]["checkpoints"]}
@@ -77,9 +78,7 @@ def render(result: dict[str, Any], command: str) -> str:
             sds.append(sd)
             cells += [mean_std(migs), f"{sd / math.sqrt(len(migs)):.3f}", mean_std(valids)]
         diff, p, word = compare(per["joint"], per["baseline"], higher_better=True)
-        pooled = math.sqrt((sds[0] ** 2 + sds[1] ** 2) / 2)
-        cells += [f"{diff:+.3f}", p_text(p), f"{2.8 * math.sqrt(2) * pooled / math.sqrt(n):.3f}",
-                  str(math.ceil((2.8 * math.sqrt(2) * pooled / 0.1) ** 2))]
+        cells += [f"{diff:+.3f}", p_text(p), f"{detectable_difference(*sds, n):.3f}", str(seeds_needed(*sds, 0.1))]
         body.append(cells)
     first3 = [[config, mean_std([reading(r, 'one read')[0] for r in rows if r["config"] == config and r["seed"] in st["seeds"][:3]])]
               for config in ("baseline", "joint")]
@@ -127,7 +126,7 @@ def main(argv: list[str] | None = None) -> None:
                  "ema_beta": args.ema_beta, "lr_g": args.lr_g} for s in args.seeds for c in ("joint", "baseline")]
         with worker_pool(args.workers) as run_jobs:
             rows = sorted(run_jobs(run_one, jobs), key=lambda r: (r["config"], r["seed"]))
-        its = [args.iters - i * args.every for i in reversed(range(args.checkpoints))]
+        its = checkpoint_its(args.iters, args.checkpoints, args.every)
         result = {"settings": {"seeds": args.seeds, "iters": args.iters, "ema_beta": args.ema_beta,
                                "checkpoint_its": its, "lr_g": args.lr_g},
                   "rows": rows, "command": command_line("benchmarks/stability.py", argv),

@@ -6,7 +6,7 @@ import math
 import statistics
 from typing import Any
 
-from benchmarks.common.stats import compare
+from benchmarks.common.stats import compare, detectable_difference
 from benchmarks.disentangle.suites import VALID_GATE
 
 from .configs import EVERY_STEP, PLAIN, perturbed_per_step
@@ -26,17 +26,17 @@ def seeds_of(rows: list[dict[str, Any]], config: str) -> list[int]:
 def against_every_step(rows: list[dict[str, Any]], config: str) -> dict[str, Any]:
     """``config``'s MIG and valid fraction vs the every-step penalty's on the seeds both have: differences,
     Welch p-values, degenerate seeds (valid < the quality gate) and the smallest MIG difference the test
-    detects at this spread (α 0.05, power 0.8: ≈ 2.8·√2·σ/√n)."""
+    detects at this spread (:func:`benchmarks.common.stats.detectable_difference`)."""
     seeds = [s for s in seeds_of(rows, config) if s in seeds_of(rows, EVERY_STEP)]
     mig, ref_mig = values(rows, config, "mig", seeds), values(rows, EVERY_STEP, "mig", seeds)
     valid, ref_valid = values(rows, config, "valid", seeds), values(rows, EVERY_STEP, "valid", seeds)
     d_mig, p_mig, _ = compare(mig, ref_mig, higher_better=True)
     d_valid, p_valid, _ = compare(valid, ref_valid, higher_better=True)
     n = len(seeds)
-    pooled = math.sqrt((statistics.variance(mig) + statistics.variance(ref_mig)) / 2) if n > 1 else math.nan
     return {"seeds": seeds, "mig": mig, "valid": valid, "d_mig": d_mig, "p_mig": p_mig, "d_valid": d_valid,
             "p_valid": p_valid, "degenerate": sum(v < VALID_GATE for v in valid),
-            "detectable": 2.8 * math.sqrt(2) * pooled / math.sqrt(n) if n > 1 else math.nan}
+            "detectable": detectable_difference(statistics.stdev(mig), statistics.stdev(ref_mig), n)
+            if n > 1 else math.nan}
 
 
 def shortfall(stats: dict[str, Any], ref: dict[str, Any]) -> float:
