@@ -20,7 +20,8 @@ class PluginContext:
 
     Read: :attr:`config` and :meth:`getoption`, :attr:`adapter`, :attr:`generator`,
     :attr:`discriminator`, :attr:`steps`, :attr:`ramp`, :attr:`lazy_gain`.
-    Call: :meth:`call_generator` (G as the adapter calls it), :meth:`record` (scalars for the logs).
+    Call: :meth:`call_generator` (G as the adapter calls it), :meth:`generator_output` (the step's fakes),
+    :meth:`record` (scalars for the logs).
     """
 
     __slots__ = ("_session",)
@@ -68,6 +69,12 @@ class PluginContext:
     def call_generator(self, z: Any, *args: Any, **kwargs: Any) -> Any:
         """Run G on ``z`` (and its other inputs) the way the session's adapter calls it."""
         return self._session.adapter.generator_fn(self._session.generator)(z, *args, **kwargs)
+
+    def generator_output(self, z: Any, G_args: tuple = (), G_kwargs: dict | None = None, G_z: Any = None) -> Any:
+        """The step's generated batch: ``G_z`` when the caller passed it, else G run on ``z`` as the adapter
+        calls it; of a multi-output G (a list or tuple), the last activation (the image)."""
+        fake = G_z if G_z is not None else self.call_generator(z, *G_args, **(G_kwargs or {}))
+        return fake[-1] if isinstance(fake, (list, tuple)) else fake
 
     def record(self, **scalars: Any) -> None:
         """Add scalars (floats or tensors, read lazily) to this step's report and ``session.last``."""

@@ -56,9 +56,7 @@ def hjgan_generator_loss_terms(context: Any, z: Tensor, G_args: tuple, G_kwargs:
                                G_z: Any) -> dict[str, Tensor] | None:
     if not _enabled(context):
         return None
-    fake = G_z if G_z is not None else context.call_generator(z, *G_args, **G_kwargs)
-    if isinstance(fake, (list, tuple)):  # multi-output G: the image is the last activation
-        fake = fake[-1]
+    fake = context.generator_output(z, G_args, G_kwargs, G_z)
     losses = context.adapter.generator_adversarial_loss(context.discriminator, fake, *G_args, **G_kwargs)
     fraction = topk_fraction(context.steps["G"], float(context.getoption("topk_nu")),
                              float(context.getoption("topk_gamma")), int(context.getoption("topk_period")))

@@ -62,9 +62,7 @@ def hjgan_generator_loss_terms(context: Any, z: Tensor, G_args: tuple, G_kwargs:
     if real is None:
         raise ValueError("--hj-unrolled-steps needs the step's real batch: session.generator_penalty(z, G_z=fake, "
                          "real=real)")
-    fake = G_z if G_z is not None else context.call_generator(z, *G_args, **G_kwargs)
-    if isinstance(fake, (list, tuple)):
-        fake = fake[-1]
+    fake = context.generator_output(z, G_args, G_kwargs, G_z)
     D, adapter = context.discriminator, context.adapter
     params = unrolled_parameters(D, adapter.discriminator_loss, real, fake, steps,
                                  float(context.getoption("unrolled_lr")),
