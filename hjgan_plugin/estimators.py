@@ -45,16 +45,23 @@ def first_directional_derivative(plus: Tensor, base: Tensor | None, minus: Tenso
     return (plus - minus) / (2 * epsilon)
 
 
+def variance_over_directions(x: Tensor, unbiased: bool = True) -> Tensor:
+    """``torch.var(x, dim=0, unbiased=unbiased)``, written out: the same numbers, and on the CPU about 6× faster
+    forward and backward than ``torch.var`` over a short leading dim (measured in ``benchmarks/variance_op.py``)."""
+    centred = x - x.mean(dim=0, keepdim=True)
+    return centred.square().sum(dim=0) / (x.shape[0] - 1 if unbiased else x.shape[0])
+
+
 def hessian_term(second_derivatives: Tensor, reduction: Callable[[Tensor], Tensor], unbiased: bool = True) -> Tensor:
     """Eq. 6: variance over the k directions (dim 0) per output element, then ``reduction``."""
-    return reduction(torch.var(second_derivatives, dim=0, unbiased=unbiased))
+    return reduction(variance_over_directions(second_derivatives, unbiased))
 
 
 def jacobian_term(first_derivatives: Tensor, reduction: Callable[[Tensor], Tensor], unbiased: bool = True) -> Tensor:
     """Eq. 9: per-sample ‖Jv‖² over all elements of the layer, variance over directions, ``reduction``."""
     k, n = first_derivatives.shape[:2]
     norms = first_derivatives.square().reshape(k, n, -1).sum(dim=2)
-    return reduction(torch.var(norms, dim=0, unbiased=unbiased))
+    return reduction(variance_over_directions(norms, unbiased))
 
 
 # --------------------------------------------------------------------------- passes

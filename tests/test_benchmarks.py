@@ -34,6 +34,18 @@ def test_penalty_cost_writes_table_json_and_plot(tmp_path):
     assert (tmp_path / "penalty_cost_cpu.png").stat().st_size > 0
 
 
+def test_variance_op_benchmark_writes_both_tables(tmp_path):
+    bench = load("variance_op")
+    bench.main(["--repeats", "1", "--out", str(tmp_path)])
+    result = json.loads((tmp_path / "variance_op_cpu.json").read_text())
+    assert [r["shape"] for r in result["ops"]] == [list(s) for s in bench.SHAPES]
+    assert list(result["iterations"]) == ["plain", "joint, torch.var", "joint, written out"]
+    page = (tmp_path / "variance_op_cpu.md").read_text()
+    assert "| 2 × 64 × 1 × 32 × 32 |" in page and "| joint, written out |" in page
+    import hjgan_plugin.estimators as estimators
+    assert estimators.variance_over_directions.__module__ == "hjgan_plugin.estimators"  # restored after
+
+
 def test_disentanglement_benchmark_smoke(tmp_path):
     bench = load("disentanglement")
     bench.main(["--seeds", "0", "--iters", "20", "--vp-pairs", "600", "--configs", "baseline", "joint",

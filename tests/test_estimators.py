@@ -134,6 +134,24 @@ def test_unbiased_variance_is_k_over_k_minus_1_times_population():
         torch.testing.assert_close(a, b * 3 / 2)
 
 
+def test_variance_over_directions_is_torch_var_with_its_gradient():
+    """The written-out variance (Eq. 6, 9) gives torch.var's value and gradient, both conventions, any k."""
+    from hjgan_plugin.estimators import variance_over_directions
+
+    for k, unbiased in itertools.product((2, 3, 7), (True, False)):
+        x = torch.randn(k, 5, 3, 4, generator=torch.Generator().manual_seed(k), requires_grad=True)
+        weights = torch.randn(5, 3, 4, generator=torch.Generator().manual_seed(99))
+        mine = variance_over_directions(x, unbiased)
+        (g_mine,) = torch.autograd.grad((mine * weights).sum(), x)
+        ref = torch.var(x, dim=0, unbiased=unbiased)
+        (g_ref,) = torch.autograd.grad((ref * weights).sum(), x)
+        torch.testing.assert_close(mine, ref, rtol=1e-12, atol=1e-14)
+        torch.testing.assert_close(g_mine, g_ref, rtol=1e-12, atol=1e-14)
+    two = torch.tensor([[1.0, 4.0], [3.0, 0.0]])  # k = 2: (a - b)² / 2, population (a - b)² / 4
+    torch.testing.assert_close(variance_over_directions(two), torch.tensor([2.0, 8.0]))
+    torch.testing.assert_close(variance_over_directions(two, unbiased=False), torch.tensor([1.0, 4.0]))
+
+
 # ----------------------------------------------------------------------------- joint == separate
 def make_mlp(seed: int = 0) -> nn.Module:
     torch.manual_seed(seed)

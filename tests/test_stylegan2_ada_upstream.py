@@ -369,7 +369,7 @@ def test_squares_benchmark_runs_the_three_settings(workdir):
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     result = json.loads((out / "stylegan2_ada_squares_cpu.json").read_text())
     assert [r["setting"] for r in result["rows"]] == ["upstream (--hj=0)", "--hj=1 (every step)",
-                                                      "--hj=1 --hj-interval 4"]
+                                                      "--hj=1 --hj-subbatch 0.25"]
     assert all(0 <= r["valid"] <= 1 and len(r["samples"]) == 16 for r in result["rows"])
-    assert "| --hj=1 --hj-interval 4 |" in (out / "stylegan2_ada_squares_cpu.md").read_text()
+    assert "| --hj=1 --hj-subbatch 0.25 |" in (out / "stylegan2_ada_squares_cpu.md").read_text()
     assert (out / "stylegan2_ada_squares_cpu.png").stat().st_size > 0
