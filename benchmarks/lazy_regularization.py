@@ -22,7 +22,6 @@ About 70 minutes on 2 cores (~95 s per run, two at a time); writes ``lazy_regula
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -33,6 +32,7 @@ if not __package__:  # run as a file: make the `benchmarks` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common.markdown import write_page  # noqa: E402
+from benchmarks.common.cache import run_cached  # noqa: E402
 from benchmarks.common.pool import worker_pool  # noqa: E402
 from benchmarks.common.results import add_output_arguments, command_line, read_json, write_result  # noqa: E402
 from benchmarks.lazy import timing  # noqa: E402
@@ -47,24 +47,12 @@ NAME = "lazy_regularization"
 
 def run_jobs(jobs: list[dict[str, Any]], workers: int, cache: Path | None) -> list[dict[str, Any]]:
     """Run ``jobs`` (those already in ``cache`` are read back), appending each finished row to ``cache``."""
-    def key(job: dict[str, Any]) -> tuple:
-        return job["config"], job["seed"], job["iters"], job["lr_g"]
+    def report(row: dict[str, Any]) -> None:
+        print(f"  {row['config']:<28} seed {row['seed']:2d}  MIG {row['mig']:.3f}  valid {row['valid']:.3f}  "
+              f"{row['train_seconds']:.0f}s", flush=True)
 
-    done: dict[tuple, dict[str, Any]] = {}
-    if cache is not None and cache.exists():
-        for line in cache.read_text().splitlines():
-            row = json.loads(line)
-            done[key(row)] = row
-    todo = [j for j in jobs if key(j) not in done]
     with worker_pool(workers) as run:
-        for row in run(run_one, todo):
-            done[key(row)] = row
-            if cache is not None:
-                with cache.open("a") as f:
-                    f.write(json.dumps(row) + "\n")
-            print(f"  {row['config']:<28} seed {row['seed']:2d}  MIG {row['mig']:.3f}  valid {row['valid']:.3f}  "
-                  f"{row['train_seconds']:.0f}s", flush=True)
-    return [done[key(j)] for j in jobs]
+        return run_cached(run_one, jobs, run, lambda j: [j["config"], j["seed"], j["iters"], j["lr_g"]], cache, report)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,10 +13,17 @@ grid and Stacked Digits, each at its baseline's plateau, the same nets, seeds an
 - ``msgan:<λ>``: the example plugin's mode-seeking term (Mao et al. 2019) at λ below the 1.0 that hurt grid and
   digits in the exchange benchmark.
 
+The default configs' settings come from a ring-only pilot (``--datasets ring --configs baseline sn topk:0.5
+topk:0.75 unrolled:5:0.01 msgan:0.1 msgan:0.01``, kept as ``mode_collapse_remedies_ring_pilot.md``): unrolled
+steps of η = 0.01 collapsed the ring (η = 0.001 did not, on a 3-seed probe), MSGAN 0.01 did what 0.1 did. The
+page also gives D's real–fake gap (mean sigmoid(D(real)) − sigmoid(D(fake)) over the last 10% of iterations):
+near 0, D no longer tells the two apart.
+
 Every remedy is compared with the baseline on the same seeds (Welch's two-sided test) on every metric of
 each dataset, and its cost is its training time per iteration over the baseline's.
 
     python benchmarks/mode_collapse_remedies.py               # 5 seeds, writes mode_collapse_remedies.{md,json,png}
+    python benchmarks/mode_collapse_remedies.py --cache runs.jsonl   # resumable; digits takes most of the time
     python benchmarks/mode_collapse_remedies.py --from-json docs/benchmarks/mode_collapse_remedies.json
 """
 from __future__ import annotations
@@ -33,8 +40,9 @@ if not __package__:  # run as a file: make the `benchmarks` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.collapse.configs import DATASETS, DEFAULT_ITERS, DEFAULT_LR, METRICS, Config  # noqa: E402
-from benchmarks.collapse.experiment import (load_average, longest_first, run_jobs_logged,  # noqa: E402
-                                            training_settings)
+from benchmarks.collapse.experiment import load_average, longest_first, progress, training_settings  # noqa: E402
+from benchmarks.collapse.training import run_one  # noqa: E402
+from benchmarks.common.cache import run_cached  # noqa: E402
 from benchmarks.common.markdown import table, write_page  # noqa: E402
 from benchmarks.common.plots import PALETTE, pyplot, save  # noqa: E402
 from benchmarks.common.pool import worker_pool  # noqa: E402
@@ -42,7 +50,7 @@ from benchmarks.common.results import add_output_arguments, clean, command_line,
 from benchmarks.common.stats import compare, mean, mean_std, p_text  # noqa: E402
 
 NAME = "mode_collapse_remedies"
-CONFIGS = ("baseline", "sn", "topk:0.5", "topk:0.75", "unrolled:5:0.01", "msgan:0.1", "msgan:0.01")
+CONFIGS = ("baseline", "sn", "topk:0.5", "topk:0.75", "unrolled:5:0.001", "msgan:0.1")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -64,8 +72,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--digit-checkpoints", type=int, default=8)
     parser.add_argument("--classifier-epochs", type=int, default=15)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="JSON-lines file of finished runs: a rerun (or a run of more datasets) trains only what is missing")
     add_output_arguments(parser, from_json="rewrite the page and figure from this JSON instead of running")
     return parser.parse_args(argv)
+
+
+def cache_key(job: dict[str, Any]) -> list[Any]:
+    """What makes a run's result: dataset, config, seed and the settings that dataset trains with."""
+    d, s = job["dataset"], job["settings"]
+    return [d, job["config"], job["seed"], s["iters"][d], s["lr"][d], s["batch"], s["width"],
+            s["digit_samples"] if d == "digits" else s["samples"]]
 
 
 def comparisons(result: dict[str, Any]) -> dict[tuple[str, str, str], tuple[float, float, str]]:
@@ -111,8 +128,11 @@ def render(result: dict[str, Any]) -> str:
                     if word in ("better", "worse"):
                         verdicts[config].append(f"{word} {label} on {dataset}")
                 cells.append(cell)
+            cells.append(mean_std([r["d_gap"] for r in rows if r["dataset"] == dataset and r["config"] == config],
+                                  "{:.3f}"))
             body.append(cells)
-        lines += [f"## {dataset}", "", *table(["config", "cost", *(label for _, label, _ in metrics)], body), ""]
+        lines += [f"## {dataset}", "", *table(["config", "cost", *(label for _, label, _ in metrics), "D gap"], body),
+                  ""]
     lines += ["## Which remedy helps where", ""]
     for config, said in verdicts.items():
         lines.append(f"- **{Config.parse(config).label}**: " + ("; ".join(said) if said else
@@ -159,8 +179,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             settings, accuracy = training_settings(args, tmp)
             jobs = longest_first([{"dataset": d, "config": k, "seed": s, "settings": settings, "plot_seed": -1}
                                   for k in keys for d in args.datasets for s in args.seeds])
-            rows: list[dict[str, Any]] = []
-            run_jobs_logged(jobs, run_jobs, rows, len(jobs))
+            rows = run_cached(run_one, jobs, run_jobs, cache_key, args.cache, progress(len(jobs)))
         result = clean({"settings": {**{k: v for k, v in settings.items() if k != "classifier"}, "seeds": args.seeds,
                                      "datasets": args.datasets, "classifier_test_accuracy": accuracy},
                         "configs": keys, "runs": [{k: v for k, v in r.items() if k != "history"} for r in rows],

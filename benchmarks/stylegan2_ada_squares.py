@@ -4,7 +4,8 @@ a cheap setting: sec/kimg, the moment read-out's MIG and the quality gate on its
 Same checkout handling and tiny network as ``benchmarks/stylegan2_ada_tiny.py`` (``--repo`` patched with
 ``hjgan patch stylegan2-ada DIR --cpu``, or ``HJGAN_STYLEGAN2_ADA_DIR``: a patched copy is made), on
 ``--images`` squares packed by upstream's ``dataset_tool.py``, for ``--kimg`` per run. Settings run
-interleaved per seed (``--seed`` of upstream's train.py), one after the other. Each run's last snapshot is read
+interleaved per seed (``--seed`` of upstream's train.py), one after the other (``--parallel``: the seeds at
+once, one thread each). Each run's last snapshot is read
 back with the project's StyleGAN2-ADA loader (``G_ema``, z space, constant noise): 5000 samples, the
 squares' factors read from image moments, MIG against the 512-d z (20 bins), and the valid fraction.
 sec/kimg: the median of upstream's ticks after the first.
@@ -21,6 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--kimg", type=int, default=80)
     parser.add_argument("--images", type=int, default=2000)
+    parser.add_argument("--parallel", action="store_true",
+                        help="run the seeds at once, each train.py on one thread (one core per seed)")
     parser.add_argument("--cheap", nargs=argparse.REMAINDER, default=["--hj-subbatch", "0.25"],
                         help="the cheap setting's --hj flags (last on the line)")
     add_output_arguments(parser, from_json="redraw the page and figure from this JSON")
@@ -131,28 +135,39 @@ def main(argv: list[str] | None = None) -> int:
     else:
         start = time.perf_counter()
         settings = {PLAIN: ["--hj=0"], EVERY_STEP: ["--hj=1"], "--hj=1 " + " ".join(args.cheap): ["--hj=1", *args.cheap]}
-        rows = []
+        threads = 1 if args.parallel else None
+        if args.parallel:
+            torch.set_num_threads(1)
+        load_before = os.getloadavg()
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
             repo = prepare_repo(args.repo, work)
             data = make_dataset(repo, work, n=args.images)
-            for seed in args.seeds:
-                for name, extra in settings.items():
-                    run = run_once(repo, data, work / f"run-{seed}-{len(rows)}",
-                                   ["--kimg", str(args.kimg), "--snap", "1000", "--seed", str(seed), *extra])
-                    row = {"setting": name, "seed": seed, "wall_s": run["wall_s"],
-                           "sec_per_kimg": statistics.median(run["ticks_sec_per_kimg"][1:] or run["ticks_sec_per_kimg"]),
-                           "ticks_sec_per_kimg": run["ticks_sec_per_kimg"], **read_out(run["snapshot"], str(repo))}
-                    rows.append(row)
+
+            def seed_rows(seed: int) -> list[dict[str, Any]]:  # one seed's settings, one after the other
+                rows = []
+                for i, (name, extra) in enumerate(settings.items()):
+                    run = run_once(repo, data, work / f"run-{seed}-{i}",
+                                   ["--kimg", str(args.kimg), "--snap", "1000", "--seed", str(seed), *extra], threads)
+                    ticks = run["ticks_sec_per_kimg"]
+                    rows.append({"setting": name, "seed": seed, "wall_s": run["wall_s"],
+                                 "sec_per_kimg": statistics.median(ticks[1:] or ticks), "ticks_sec_per_kimg": ticks,
+                                 **read_out(run["snapshot"], str(repo))})
+                    row = rows[-1]
                     print(f"seed {seed} {name}: {row['sec_per_kimg']:.2f} s/kimg, MIG {row['mig']:.3f}, "
-                          f"top-3 {row['mig_top']:.3f}, "
-                          f"valid {row['valid']:.2f}", flush=True)
+                          f"top-3 {row['mig_top']:.3f}, valid {row['valid']:.2f}", flush=True)
+                return rows
+
+            with ThreadPoolExecutor(len(args.seeds) if args.parallel else 1) as pool:
+                rows = [row for seed_list in pool.map(seed_rows, args.seeds) for row in seed_list]
         result = {"protocol": {"kimg": args.kimg, "images": args.images, "seeds": args.seeds},
                   "settings": list(settings), "rows": rows,
                   "command": command_line("benchmarks/stylegan2_ada_squares.py", argv),
                   "machine": f"{os.cpu_count()} CPUs, torch {torch.__version__}, "
-                             f"{time.perf_counter() - start:.0f} s in all, load after "
-                             f"{', '.join(f'{v:.2f}' for v in os.getloadavg())}"}
+                             + ("the seeds in parallel, one thread each, " if args.parallel else "")
+                             + f"{time.perf_counter() - start:.0f} s in all, load average before "
+                             f"{' / '.join(f'{v:.2f}' for v in load_before)}, after "
+                             f"{' / '.join(f'{v:.2f}' for v in os.getloadavg())}"}
         write_result(args.out, NAME, result)
     write_page(args.out / f"{NAME}.md", render(result))
     plot(result, args.out / f"{NAME}.png")

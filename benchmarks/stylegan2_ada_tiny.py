@@ -71,12 +71,14 @@ def make_dataset(repo: Path, work: Path, n: int = 64) -> Path:
     return dest
 
 
-def run_once(repo: Path, data: Path, outdir: Path, extra: list[str]) -> dict[str, Any]:
+def run_once(repo: Path, data: Path, outdir: Path, extra: list[str], threads: int | None = None) -> dict[str, Any]:
     """One ``train.py`` run of the tiny configuration (``extra`` overrides it: click keeps an option's last
-    value): wall time, tick 1's ``sec/kimg``, every tick's, and the last snapshot written."""
+    value; ``threads``: its OMP_NUM_THREADS, default inherited): wall time, tick 1's ``sec/kimg``, every
+    tick's, and the last snapshot written."""
     start = time.perf_counter()
+    env = None if threads is None else {**os.environ, "OMP_NUM_THREADS": str(threads)}
     done = subprocess.run([sys.executable, "train.py", "--outdir", str(outdir), "--data", str(data), *TINY, *extra],
-                          cwd=repo, capture_output=True, text=True)
+                          cwd=repo, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - start
     if done.returncode != 0:
         raise RuntimeError(f"train.py {' '.join(extra)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")

@@ -27,17 +27,23 @@ def test_remedy_configs_parse_label_and_attach():
 def test_remedies_suite_end_to_end(tmp_path):
     from benchmarks.mode_collapse_remedies import main
 
+    cache = tmp_path / "runs.jsonl"
     args = ["--seeds", "0", "1", "--datasets", "ring", "--iters", "40", "--samples", "200", "--workers", "1",
-            "--configs", "baseline", "sn", "topk:0.5", "unrolled:2:0.01", "--out", str(tmp_path)]
+            "--configs", "baseline", "sn", "topk:0.5", "unrolled:2:0.01", "--cache", str(cache), "--out", str(tmp_path)]
     result = main(args)
     assert {r["config"] for r in result["runs"]} == {"baseline", "sn", "topk:0.5", "unrolled:2:0.01"}
-    assert len(result["runs"]) == 8
+    assert len(result["runs"]) == 8 and len(cache.read_text().splitlines()) == 8
     page = (tmp_path / "mode_collapse_remedies.md").read_text()
     assert "| spectral norm (D) |" in page and "| top-k ν=0.5 |" in page and "| unrolled K=2, η=0.01 |" in page and "## Which remedy helps where" in page
+    assert "| config | cost | strict modes | HQ | reverse KL | D gap |" in page
     assert (tmp_path / "mode_collapse_remedies.png").stat().st_size > 0
     again = tmp_path / "again"
     again.mkdir()
     main(["--from-json", str(tmp_path / "mode_collapse_remedies.json"), "--out", str(again)])
     assert (again / "mode_collapse_remedies.md").read_text() == page
+    # a rerun with one more seed trains only that seed's four runs; the others come back from the cache as they were
+    more = main([*args[:3], "2", *args[3:]])
+    assert len(more["runs"]) == 12 and len(cache.read_text().splitlines()) == 12
+    assert [r for r in more["runs"] if r["seed"] < 2] == result["runs"]
     with pytest.raises(SystemExit, match="the first config must be 'baseline'"):
         main(["--configs", "sn", "baseline", "--datasets", "ring", "--iters", "5", "--out", str(tmp_path)])

@@ -138,6 +138,18 @@ def test_remedies_run_through_a_scripts_flags_and_refuse_a_script_without_per_sa
     assert "--hj-topk-nu needs the trainer's generator loss per sample, and adapter 'pytorch-gan-cond'" in done.stderr
 
 
+def test_unrolled_runs_through_lsgan_s_flags_and_wgan_gp_refuses_it(patched):
+    """lsgan's patch passes the real batch and its adapter the script's D loss; wgan_gp's has no D loss."""
+    out, images = run(patched, "lsgan", "--hj", "--hj-penalty", "none", "--hj-unrolled-steps", "2",
+                      "--hj-unrolled-lr", "0.001")
+    assert "[hj] [G step 0] [unrolled term: " in out and images
+    folder = patched / "implementations" / "wgan_gp"
+    done = subprocess.run([PYTHON, "-c", RUN, "wgan_gp.py", *ARGS, "--hj", "--hj-unrolled-steps", "2"], cwd=folder,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"}, capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0
+    assert "--hj-unrolled-steps needs the trainer's G and D losses, and adapter 'pytorch-gan'" in done.stderr
+
+
 def test_table1_benchmark_end_to_end_on_two_models(tmp_path):
     """benchmarks/pytorch_gan_table1.py on the real scripts, tiny: two models, two seeds, three settings;
     cgan's exchange is the refusal row."""

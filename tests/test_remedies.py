@@ -188,6 +188,40 @@ def test_pytorch_gan_adapters_carry_each_scripts_generator_loss():
     assert not math.isnan(float(boundary_seeking(D, x).sum().detach()))
 
 
+def test_pytorch_gan_adapters_carry_the_unconditional_scripts_discriminator_loss():
+    from hjgan_pytorch_gan.adapters import CONVENTIONS, MODELS
+    from hjgan_pytorch_gan.losses import bce_discriminator, mse_discriminator
+
+    def loss_of(model):
+        return CONVENTIONS[MODELS[model]].adapter(model).discriminator_loss
+
+    assert loss_of("gan") is loss_of("dcgan") is loss_of("bgan") is bce_discriminator
+    assert loss_of("lsgan") is mse_discriminator
+    assert all(loss_of(m) is None for m in ("cgan", "wgan_gp", "acgan", "sgan", "infogan", "began", "ebgan", "aae"))
+    D = nn.Sequential(nn.Linear(2, 1), nn.Sigmoid())
+    real, fake = torch.randn(6, 2) + 1, torch.randn(6, 2)
+    valid, zero = torch.ones(6, 1), torch.zeros(6, 1)
+    # the scripts' own lines: (adversarial_loss(D(real), valid) + adversarial_loss(D(fake), fake)) / 2, lsgan 0.5 * (...)
+    torch.testing.assert_close(bce_discriminator(D, real, fake), (nn.BCELoss()(D(real), valid) + nn.BCELoss()(D(fake), zero)) / 2)
+    torch.testing.assert_close(mse_discriminator(D, real, fake), 0.5 * (nn.MSELoss()(D(real), valid) + nn.MSELoss()(D(fake), zero)))
+
+
+def test_unrolled_runs_with_a_pytorch_gan_adapter_and_the_real_batch():
+    """The lsgan adapter's losses drive the unrolled steps; the script glue forwards ``real``."""
+    from hjgan_pytorch_gan import hj as script_hj
+    from hjgan_pytorch_gan.adapters import CONVENTIONS
+
+    torch.manual_seed(0)
+    G, D = nn.Linear(3, 2), nn.Sequential(nn.Linear(2, 4), nn.LeakyReLU(0.2), nn.Linear(4, 1))
+    session = script_hj.ScriptSession(hj.attach(G, D, adapter=CONVENTIONS["pytorch-gan"].adapter("lsgan"),
+                                                penalty="none", unrolled_steps=2, unrolled_lr=0.1), 3, log_every=0)
+    z, real = torch.randn(4, 3), torch.randn(4, 2)
+    term = session.generator_penalty(z, G_z=G(z), real=real)
+    assert term.requires_grad and float(term) != 0.0 and "unrolled" in session.last
+    with pytest.raises(ValueError, match="needs the step's real batch"):
+        session.generator_penalty(z, G_z=G(z))
+
+
 # --------------------------------------------------------------------------------------------- unrolled
 def _unrolled_setup(second_order: bool, steps: int = 2, lr: float = 0.5):
     torch.manual_seed(3)

@@ -8,7 +8,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ..common.markdown import write_page
 from ..common.pool import Mapper, worker_pool
@@ -23,17 +23,30 @@ from .report import Report, render
 from .training import run_one
 
 
-def run_jobs_logged(jobs: list[dict[str, Any]], run_jobs: Mapper, rows: list[dict[str, Any]], total: int) -> None:
-    """Run ``jobs`` with ``run_jobs``, appending each row to ``rows`` and printing a progress line."""
-    for row in run_jobs(run_one, jobs):
-        rows.append(row)
+def progress(total: int, done: int = 0) -> Callable[[dict[str, Any]], None]:
+    """A callback printing one progress line per finished row (``[n/total] dataset config seed metrics``),
+    counting from ``done``."""
+    count = [done]
+
+    def report(row: dict[str, Any]) -> None:
+        count[0] += 1
         if row["dataset"] == "digits":
             what = f"modes {row['modes']:4d}  KL {row['reverse_kl']:.2f}  confident {row['confident']:.2f}"
         else:
             kl = "undef" if row["reverse_kl"] is None else f"{row['reverse_kl']:.2f}"
             what = f"modes {row['modes_loose']:2d}/{row['modes_strict']:2d}  HQ {row['hq']:.2f}  KL {kl}"
-        print(f"[{len(rows)}/{total}] {row['dataset']:6s} {row['config']:22s} seed {row['seed']}  {what}  "
+        print(f"[{count[0]}/{total}] {row['dataset']:6s} {row['config']:22s} seed {row['seed']}  {what}  "
               f"({row['train_seconds']:.0f}s + {row['eval_seconds']:.0f}s)", flush=True)
+
+    return report
+
+
+def run_jobs_logged(jobs: list[dict[str, Any]], run_jobs: Mapper, rows: list[dict[str, Any]], total: int) -> None:
+    """Run ``jobs`` with ``run_jobs``, appending each row to ``rows`` and printing a progress line."""
+    report = progress(total, len(rows))
+    for row in run_jobs(run_one, jobs):
+        rows.append(row)
+        report(row)
 
 
 def longest_first(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:

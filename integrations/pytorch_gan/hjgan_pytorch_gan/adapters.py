@@ -29,7 +29,7 @@ from torch import Tensor, nn
 
 from hjgan_plugin.adapters import Adapter
 
-from .losses import GENERATOR_LOSSES
+from .losses import DISCRIMINATOR_LOSSES, GENERATOR_LOSSES
 from .pairing import aae_pairs, aligned_mirror_pairs, autoencoder_pairs, explained
 
 HOOK = "hjgan_register_adapters"
@@ -60,7 +60,8 @@ class Convention:
         """The adapter for ``model``'s script (its pairing's error message names the model)."""
         return Adapter(name=self.name, call_generator=_caller(self), pair_parameters=explained(self.pairing, model),
                        description=f"eriklindernoren/PyTorch-GAN {self.what}",
-                       generator_adversarial_loss=GENERATOR_LOSSES.get(model))
+                       generator_adversarial_loss=GENERATOR_LOSSES.get(model),
+                       discriminator_loss=DISCRIMINATOR_LOSSES.get(model))
 
 
 def _caller(convention: Convention) -> Callable[..., Any]:

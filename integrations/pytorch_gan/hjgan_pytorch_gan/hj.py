@@ -42,7 +42,7 @@ class _Off:
     session = None
     last: dict[str, float] = {}
 
-    def generator_penalty(self, z: Any, *G_args: Any, G_z: Any = None, **G_kwargs: Any) -> int:
+    def generator_penalty(self, z: Any, *G_args: Any, G_z: Any = None, real: Any = None, **G_kwargs: Any) -> int:
         return 0
 
     def fresh_z(self, n: int) -> None:
@@ -65,10 +65,11 @@ class ScriptSession:
             raise ValueError(f"log_every must be >= 0 (0: never), got {log_every}")
         self.session, self.latent_dim, self.log_every = session, latent_dim, log_every
 
-    def generator_penalty(self, z: Tensor, *G_args: Any, G_z: Any = None, **G_kwargs: Any) -> Tensor:
-        """:meth:`hjgan_plugin.Session.generator_penalty`: add it to the script's ``g_loss``. Prints the
-        scalars every ``log_every`` G steps."""
-        total = self.session.generator_penalty(z, *G_args, G_z=G_z, **G_kwargs)
+    def generator_penalty(self, z: Tensor, *G_args: Any, G_z: Any = None, real: Tensor | None = None,
+                          **G_kwargs: Any) -> Tensor:
+        """:meth:`hjgan_plugin.Session.generator_penalty`: add it to the script's ``g_loss`` (``real``: the
+        step's real batch, for plugins that take D's steps). Prints the scalars every ``log_every`` G steps."""
+        total = self.session.generator_penalty(z, *G_args, G_z=G_z, real=real, **G_kwargs)
         step = self.session.steps["G"]
         if self.log_every and step % self.log_every == 0:
             print(format_line(self.session.last, step), flush=True)

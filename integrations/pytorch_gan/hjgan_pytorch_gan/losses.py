@@ -1,7 +1,13 @@
-"""Each script's generator adversarial loss per sample, for plugins that weight samples by D's verdict
-(top-k): the loss the script averages into ``g_loss`` (read off ``implementations/<model>/<model>.py`` at
-36d3c77), before its mean. Models missing here (acgan's and sgan's auxiliary terms, infogan's, the
-autoencoder Ds of began/ebgan, aae's encoder loss) have none, and such plugins refuse them."""
+"""Each script's adversarial losses, read off ``implementations/<model>/<model>.py`` at 36d3c77.
+
+- :data:`GENERATOR_LOSSES`: the generator's loss per sample, the one the script averages into ``g_loss``
+  (before its mean), for plugins that weight samples by D's verdict (top-k).
+- :data:`DISCRIMINATOR_LOSSES`: the script's ``d_loss`` on a real and a fake batch, for plugins that take D's
+  steps themselves (the unrolled GAN). Only unconditional Ds with a closed-form loss: cgan's D judges real
+  and fake images under different labels, wgan_gp's loss has its gradient penalty on interpolates.
+
+Models missing from a table (acgan's and sgan's auxiliary terms, infogan's, the autoencoder Ds of
+began/ebgan, aae's encoder loss) have no such loss, and plugins that need it refuse them."""
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -39,4 +45,21 @@ def boundary_seeking(D: Any, fake: Tensor, *args: Any) -> Tensor:
 
 GENERATOR_LOSSES: dict[str, Callable[..., Tensor]] = {
     "gan": bce, "dcgan": bce, "lsgan": mse, "cgan": mse, "wgan_gp": wasserstein, "bgan": boundary_seeking,
+}
+
+
+def bce_discriminator(D: Any, real: Tensor, fake: Tensor) -> Tensor:
+    """``(BCELoss()(D(real_imgs), valid) + BCELoss()(D(gen_imgs), fake)) / 2`` (gan, dcgan, bgan)."""
+    p_real, p_fake = D(real), D(fake)
+    return (F.binary_cross_entropy(p_real, torch.ones_like(p_real))
+            + F.binary_cross_entropy(p_fake, torch.zeros_like(p_fake))) / 2
+
+
+def mse_discriminator(D: Any, real: Tensor, fake: Tensor) -> Tensor:
+    """``0.5 * (MSELoss()(D(real_imgs), valid) + MSELoss()(D(gen_imgs), fake))`` (lsgan)."""
+    return 0.5 * ((D(real) - 1.0).pow(2).mean() + D(fake).pow(2).mean())
+
+
+DISCRIMINATOR_LOSSES: dict[str, Callable[..., Tensor]] = {
+    "gan": bce_discriminator, "dcgan": bce_discriminator, "bgan": bce_discriminator, "lsgan": mse_discriminator,
 }

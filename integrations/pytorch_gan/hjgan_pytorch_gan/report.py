@@ -10,7 +10,7 @@ import math
 
 #: scalar -> (label, format), in print order; the scripts print their losses with %f
 LABELS = {"hj_hessian": ("hessian", "f"), "hj_jacobian": ("jacobian", "f"), "hj_penalty": ("penalty", "f"),
-          "topk": ("top-k term", "f"), "topk_k": ("top-k k", ".0f"),
+          "topk": ("top-k term", "f"), "topk_k": ("top-k k", ".0f"), "unrolled": ("unrolled term", "f"),
           "exchange/count": ("exchanges", ".0f"), "exchange/mean_cosine": ("exchange cosine", "f")}
 
 
