@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--settings", nargs="+", default=DEFAULT_SETTINGS,
                         help="the settings to screen, from benchmarks/lazy/configs.py (plain and every step always run)")
     parser.add_argument("--timing-iterations", type=int, default=40)
-    parser.add_argument("--timing-rounds", type=int, default=5)
+    parser.add_argument("--timing-rounds", type=int, default=15)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--cache", type=Path, default=None, help="JSON-lines file of finished runs (resume)")
     parser.add_argument("--retime", type=Path, default=None,

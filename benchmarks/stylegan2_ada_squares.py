@@ -106,7 +106,7 @@ def plot(result: dict[str, Any], path: Path) -> None:
 
     plt = pyplot()
     names = result["settings"]
-    fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3.4))
+    fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3.9))
     for ax, name in zip(np.atleast_1d(axes), names):
         run = next(r for r in result["rows"] if r["setting"] == name)
         tiles = np.asarray(run["samples"])

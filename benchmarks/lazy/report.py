@@ -27,6 +27,18 @@ def setting_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def round_spread(timing: dict[str, Any]) -> str:
+    """The rounds' spread per setting (interquartile range over the median), when the timing kept them."""
+    rounds = timing.get("per_round")
+    if not rounds:
+        return ""
+    spread = {name: (q[2] - q[0]) / statistics.median(v) for name, v in rounds.items()
+              for q in [statistics.quantiles(v, n=4)] if len(v) >= 2}
+    low, high = min(spread.values()), max(spread.values())
+    return (f" Round to round, a setting's time varies by {100 * low:.0f}–{100 * high:.0f}% of its median (interquartile "
+            "range), so costs closer than that are not told apart.")
+
+
 def render(result: dict[str, Any]) -> str:
     timing, st = result["timing"], result["protocol"]
     summary = setting_rows(result)
@@ -98,7 +110,7 @@ def render(result: dict[str, Any]) -> str:
         f"Timing{' (rerun: `' + result['retimed'] + '`)' if result.get('retimed') else ''}: "
         f"{timing['rounds']} rounds × {timing['iterations']} iterations per setting, one thread, "
         f"medians; load average {', '.join(f'{v:.2f}' for v in timing['load'][:3])} before and "
-        f"{', '.join(f'{v:.2f}' for v in timing['load'][3:])} after.",
+        f"{', '.join(f'{v:.2f}' for v in timing['load'][3:])} after." + round_spread(timing),
         "",
         f"Machine: {result['machine']}.",
     ]

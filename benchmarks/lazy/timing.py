@@ -23,9 +23,10 @@ def _fb_ms(G: Any, n: int, repeats: int) -> float:
     return 1e3 * statistics.median(times)
 
 
-def measure(settings: dict[str, dict[str, Any] | None], iterations: int = 40, rounds: int = 5,
+def measure(settings: dict[str, dict[str, Any] | None], iterations: int = 40, rounds: int = 15,
             warmup: int = 10, lr_g: float | None = None, perturbed: int = 4) -> dict[str, Any]:
-    """``{"ms": {name: median ms per iteration}, "ratio": {name: ms / plain ms}, "fb_ms": ms of one G
+    """``{"ms": {name: median ms per iteration over the rounds}, "per_round": {name: [ms, ...]}, "ratio":
+    {name: ms / plain ms}, "fb_ms": ms of one G
     forward+backward on a batch, "fb_ms_perturbed": on ``perturbed`` batches at once (the every-step
     penalty's 2k), "load": the load average before and after}``; one torch thread.
     ``settings`` must hold ``"plain"`` (``None``)."""
@@ -49,7 +50,7 @@ def measure(settings: dict[str, dict[str, Any] | None], iterations: int = 40, ro
     ms = {name: statistics.median(v) for name, v in per_round.items()}
     fb = _fb_ms(states["plain"].G, BATCH, repeats=5 * iterations)
     fb_perturbed = _fb_ms(states["plain"].G, perturbed * BATCH, repeats=5 * iterations)
-    return {"ms": ms, "ratio": {name: v / ms["plain"] for name, v in ms.items()}, "fb_ms": fb,
+    return {"ms": ms, "per_round": per_round, "ratio": {name: v / ms["plain"] for name, v in ms.items()}, "fb_ms": fb,
             "fb_ms_perturbed": fb_perturbed,
             "fb_ratio": fb / ms["plain"], "iterations": iterations, "rounds": rounds,
             "load": [*load_before, *os.getloadavg()]}
