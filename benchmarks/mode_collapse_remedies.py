@@ -112,7 +112,8 @@ def render(result: dict[str, Any]) -> str:
              f"Seeds {', '.join(map(str, st['seeds']))}; iterations " + ", ".join(f"{d} {st['iters'][d]}" for d in
              st["datasets"]) + " (each dataset's baseline plateau, as in the mode-collapse benchmark). Cells: mean ± "
              "std over seeds; in brackets Welch's p against the baseline, with *better*/*worse* where p < 0.05. "
-             "Cost: training time per iteration over the baseline's (runs two at a time; ±10%).", ""]
+             "Cost: training time per iteration over the baseline's (runs two at a time; ±10% on an otherwise idle machine, "
+             "more when other jobs ran beside them: see the load average below).", ""]
     verdicts = {c: [] for c in result["configs"][1:]}
     for dataset in st["datasets"]:
         metrics = METRICS[dataset]

@@ -217,7 +217,7 @@ def test_unrolled_runs_with_a_pytorch_gan_adapter_and_the_real_batch():
                                                 penalty="none", unrolled_steps=2, unrolled_lr=0.1), 3, log_every=0)
     z, real = torch.randn(4, 3), torch.randn(4, 2)
     term = session.generator_penalty(z, G_z=G(z), real=real)
-    assert term.requires_grad and float(term) != 0.0 and "unrolled" in session.last
+    assert term.requires_grad and float(term.detach()) != 0.0 and "unrolled" in session.last
     with pytest.raises(ValueError, match="needs the step's real batch"):
         session.generator_penalty(z, G_z=G(z))
 

@@ -32,8 +32,10 @@ def round_spread(timing: dict[str, Any]) -> str:
     rounds = timing.get("per_round")
     if not rounds:
         return ""
-    spread = {name: (q[2] - q[0]) / statistics.median(v) for name, v in rounds.items()
-              for q in [statistics.quantiles(v, n=4)] if len(v) >= 2}
+    spread = {name: (q[2] - q[0]) / statistics.median(v) for name, v in rounds.items() if len(v) >= 2
+              for q in [statistics.quantiles(v, n=4)]}
+    if not spread:
+        return ""
     low, high = min(spread.values()), max(spread.values())
     return (f" Round to round, a setting's time varies by {100 * low:.0f}–{100 * high:.0f}% of its median (interquartile "
             "range), so costs closer than that are not told apart.")
