@@ -34,6 +34,19 @@ def test_penalty_cost_writes_table_json_and_plot(tmp_path):
     assert (tmp_path / "penalty_cost_cpu.png").stat().st_size > 0
 
 
+def test_dumps_compact_puts_number_lists_on_one_line_and_leaves_strings_alone():
+    import json as json_module
+
+    from benchmarks.common.results import dumps_compact
+
+    obj = {"points": [[1.5, -2], [3e-05, 4]], "counts": [1, 2, 3], "empty": [], "machine": "load [2.63, 2.71, 2.62]",
+           "rows": [{"a": [0.1, 0.2]}]}
+    text = dumps_compact(obj)
+    assert '"points": [[1.5,-2],[3e-05,4]]' in text and '"counts": [1,2,3]' in text and '"a": [0.1,0.2]' in text
+    assert '"machine": "load [2.63, 2.71, 2.62]"' in text
+    assert json_module.loads(text) == obj and text.endswith("}\n")
+
+
 def test_variance_op_benchmark_writes_both_tables(tmp_path):
     bench = load("variance_op")
     bench.main(["--repeats", "1", "--out", str(tmp_path)])

@@ -68,4 +68,6 @@ def dumps_compact(obj: Any) -> str:
     """Strict JSON (``clean`` first), indented, with every list of plain numbers on one line (sample
     points, counts), one trailing newline."""
     text = json.dumps(clean(obj), indent=1, allow_nan=False)
-    return re.sub(r"\[[-0-9.eE+,\s\[\]]*\]", lambda m: re.sub(r"\s+", "", m.group(0)), text) + "\n"
+    # only the line breaks and indents json.dumps put between the items go: a string holds no raw newline, so
+    # "[2.6, 2.7]" inside a string stays as it is
+    return re.sub(r"\[[-0-9.eE+,\s\[\]]*\]", lambda m: re.sub(r"\s*\n\s*", "", m.group(0)), text) + "\n"
