@@ -11,7 +11,9 @@ plain. Runs in the hosts environment (the scripts import torchvision):
     .venv-hosts/bin/python benchmarks/pytorch_gan_table1.py --checkout ~/PyTorch-GAN
 
 (``--checkout`` defaults to ``HJGAN_PYTORCH_GAN_DIR``.) The defaults take about 30 minutes on 2 cores and
-write ``pytorch_gan_table1.{md,json,png}`` to ``docs/benchmarks``; ``--from-json`` redraws them.
+write ``pytorch_gan_table1.{md,json,png}`` to ``docs/benchmarks``; ``--from-json`` redraws them;
+``--cache FILE`` keeps finished runs, so an interrupted benchmark resumes. ``pytorch_gan_remedies.py`` is
+the same benchmark over the mode-collapse remedies.
 """
 from __future__ import annotations
 
@@ -25,41 +27,48 @@ if not __package__:  # run as a file (python benchmarks/pytorch_gan_table1.py): 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common.results import add_output_arguments, dumps_compact, read_json  # noqa: E402
-from benchmarks.table1.models import MODELS, SETTINGS  # noqa: E402
+from benchmarks.table1.models import SAMPLED, SUITES, TABLE1, Suite, check_setting  # noqa: E402
 from hjgan_plugin.datasets.idx import DEBIAN_FASHION_MNIST  # noqa: E402
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+def parse_args(argv: list[str] | None = None, suite: Suite = TABLE1, doc: str | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(doc or __doc__).split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     default = os.environ.get("HJGAN_PYTORCH_GAN_DIR")
     parser.add_argument("--checkout", type=Path, default=Path(default) if default else None,
                         help="eriklindernoren/PyTorch-GAN checkout at 36d3c77 (default: $HJGAN_PYTORCH_GAN_DIR)")
     parser.add_argument("--fashion", type=Path, default=DEBIAN_FASHION_MNIST,
                         help="folder of the four Fashion-MNIST IDX files (default: Debian's dataset-fashion-mnist)")
-    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
-    parser.add_argument("--settings", nargs="+", default=list(SETTINGS), choices=list(SETTINGS))
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--iterations", type=int, default=150, help="iterations per run (one epoch over that many batches)")
+    parser.add_argument("--models", nargs="+", default=list(suite.models), choices=SAMPLED)
+    parser.add_argument("--settings", nargs="+", default=list(suite.settings), type=check_setting,
+                        help="plain, hj, exchange, or a mode-collapse config (topk:0.75, unrolled:5:0.001, sn, "
+                             "msgan:0.1); default: %(default)s")
+    parser.add_argument("--seeds", nargs="+", type=int, default=list(suite.seeds))
+    parser.add_argument("--iterations", type=int, default=suite.iterations,
+                        help="iterations per run (one epoch over that many batches)")
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--img-size", type=int, default=16, help="the scripts' --img_size (16 fits the CPU budget)")
+    parser.add_argument("--img-size", type=int, default=suite.img_size,
+                        help="the scripts' --img_size (default %(default)s)")
     parser.add_argument("--samples", type=int, default=2000, help="generated (and real reference) images per score")
     parser.add_argument("--workers", type=int, default=2, help="runs at a time, one thread each")
     parser.add_argument("--classifier", type=Path, default=None,
                         help="a FashionClassifier file to reuse (default: train one, seed 0)")
     parser.add_argument("--classifier-epochs", type=int, default=3)
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="JSON-lines file of finished runs: reused, and each new run appended (resumable)")
     add_output_arguments(parser, from_json="redraw the page and figure from this JSON instead of running")
     args = parser.parse_args(argv)
+    args.suite = suite.name
     if args.from_json is None:
         if args.checkout is None or not (args.checkout / "implementations" / "gan" / "gan.py").is_file():
             parser.error("--checkout (or HJGAN_PYTORCH_GAN_DIR) must be an eriklindernoren/PyTorch-GAN checkout")
         if "plain" not in args.settings:
             parser.error("--settings must include plain: every other setting is compared with it")
-        args.settings = [s for s in SETTINGS if s in args.settings]  # plain first
+    args.settings = ["plain"] + [s for s in dict.fromkeys(args.settings) if s != "plain"]  # plain first
     return args
 
 
-def command_line(argv: list[str]) -> str:
+def command_line(argv: list[str], suite: Suite = TABLE1) -> str:
     """The command as the page shows it: the hosts interpreter, without ``--checkout PATH`` (a local path)."""
     shown, skip = [], False
     for arg in argv:
@@ -67,24 +76,26 @@ def command_line(argv: list[str]) -> str:
             skip = arg == "--checkout"
             continue
         shown.append(shlex.quote(arg))
-    return " ".join([".venv-hosts/bin/python benchmarks/pytorch_gan_table1.py", *shown])
+    return " ".join([f".venv-hosts/bin/python benchmarks/{suite.name}.py", *shown])
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
+def main(argv: list[str] | None = None, suite: Suite = TABLE1, doc: str | None = None) -> None:
+    args = parse_args(argv, suite, doc)
     from benchmarks.table1 import report
 
+    shown = command_line(sys.argv[1:] if argv is None else argv, suite)
     if args.from_json is not None:
         result = read_json(args.from_json)
+        suite = SUITES[result["settings"].get("suite", TABLE1.name)]
     else:
         from benchmarks.table1.experiment import run
 
         result = run(args)
-        result["command"] = command_line(sys.argv[1:] if argv is None else argv)
+        result["command"] = shown
         args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "pytorch_gan_table1.json").write_text(dumps_compact(result))
-    report.write(result, args.out, result.get("command") or command_line(sys.argv[1:] if argv is None else argv))
-    print(f"wrote {args.out / 'pytorch_gan_table1.md'}")
+        (args.out / f"{suite.name}.json").write_text(dumps_compact(result))
+    report.write(result, args.out, result.get("command") or shown)
+    print(f"wrote {args.out / (suite.name + '.md')}")
 
 
 if __name__ == "__main__":

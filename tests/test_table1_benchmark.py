@@ -1,6 +1,6 @@
-"""The Table 1 benchmark's pieces (benchmarks/table1): drawing samples from each model's generator, one
-worker run of a script, the page and the figure. The whole benchmark on the real upstream scripts runs
-in tests/test_pytorch_gan_upstream.py (opt-in)."""
+"""The PyTorch-GAN benchmarks' pieces (benchmarks/table1): drawing samples from each model's generator, the
+settings' flags, one worker run of a script, resuming from the cache, the pages and the figures. Both
+benchmarks on the real upstream scripts run in tests/test_pytorch_gan_upstream.py (opt-in)."""
 from __future__ import annotations
 
 import argparse
@@ -13,8 +13,8 @@ import torch
 from torch import nn
 
 from benchmarks.pytorch_gan_table1 import command_line, parse_args
-from benchmarks.table1 import report, worker
-from benchmarks.table1.models import MODELS, SETTINGS, sampler
+from benchmarks.table1 import experiment, report, worker
+from benchmarks.table1.models import MODELS, REMEDIES, SAMPLED, SETTINGS, flags, sampler
 from hjgan_plugin.datasets.idx import DEBIAN_FASHION_MNIST
 
 
@@ -39,7 +39,7 @@ class _G(nn.Module):
         return torch.tanh(self.fc(z)).view(len(z), 1, self.opt.img_size, self.opt.img_size)
 
 
-@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("model", SAMPLED)
 def test_sampler_calls_each_generator_as_its_script_does(model):
     opt = argparse.Namespace(latent_dim=6, img_size=8, n_classes=10, code_dim=2)
     G = _G(model, opt)
@@ -51,8 +51,23 @@ def test_sampler_calls_each_generator_as_its_script_does(model):
 
 
 def test_sampler_refuses_an_unknown_model():
-    with pytest.raises(ValueError, match="unknown model 'wgan'; Table 1 has began, bgan"):
+    with pytest.raises(ValueError, match="unknown model 'wgan'; the benchmarks sample from began, bgan"):
         sampler("wgan", {})
+
+
+def test_settings_flags_are_table1_s_or_a_mode_collapse_config_s_host_flags():
+    assert flags("exchange", 150) == ("--hj", "--hj-penalty", "none", "--hj-exchange-every", "1")
+    assert flags("topk:0.75", 300) == ("--hj", "--hj-penalty", "none", "--hj-topk-nu", "0.75", "--hj-topk-gamma",
+                                       "0.99", "--hj-topk-period", "3")  # k decays 100 times over the run
+    assert flags("unrolled:5:0.001", 300) == ("--hj", "--hj-penalty", "none", "--hj-unrolled-steps", "5",
+                                              "--hj-unrolled-lr", "0.001")
+    assert flags("sn", 10) == ("--hj", "--hj-penalty", "none", "--hj-spectral-norm", "1")
+    assert flags("plain", 10) == ()
+    args = parse_args(["--from-json", "x.json", "--settings", "unrolled:5:0.001", "topk:0.75", "plain"], REMEDIES)
+    assert args.settings == ["plain", "unrolled:5:0.001", "topk:0.75"] and args.suite == "pytorch_gan_remedies"
+    assert args.models == ["gan", "dcgan", "lsgan", "bgan"] and args.img_size == 32 and args.seeds == [0, 1, 2, 3, 4]
+    with pytest.raises(SystemExit):
+        parse_args(["--from-json", "x.json", "--settings", "plain", "topk"])  # topk needs its nu
 
 
 SCRIPT = textwrap.dedent('''
@@ -151,7 +166,8 @@ def test_command_line_leaves_out_the_local_checkout_and_arguments_are_checked():
     with pytest.raises(SystemExit):
         parse_args(["--checkout", "/nowhere"])
     with pytest.raises(SystemExit):
-        parse_args(["--from-json", "x.json", "--models", "wgan_gp"])
+        parse_args(["--from-json", "x.json", "--models", "wgan"])
+    assert command_line(["--seeds", "0"], REMEDIES) == ".venv-hosts/bin/python benchmarks/pytorch_gan_remedies.py --seeds 0"
 
 
 def test_differences_between_collapsed_generators_are_not_verdicts():

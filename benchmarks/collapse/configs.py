@@ -98,6 +98,19 @@ class Config:
         return {"penalty": "none", "exchange_every": self.every, "exchange_strength": self.eta,
                 "exchange_variant": self.kind}
 
+    def host_flags(self, iters: int = 1) -> tuple[str, ...]:
+        """The same options as a host script's flags (``--hj --hj-topk-nu 0.75 ...``), with the host's own
+        adapter instead of ``non-saturating``; the baseline's are none."""
+        fields = self.attach_fields(iters)
+        if fields is None:
+            return ()
+        out = ["--hj"]
+        for name, value in fields.items():
+            if name != "adapter":
+                out += [f"--hj-{name.replace('_', '-')}",
+                        str(int(value)) if isinstance(value, bool) else f"{value:g}" if isinstance(value, float) else str(value)]
+        return tuple(out)
+
     @classmethod
     def parse(cls, key: str) -> Config:
         parts = key.split(":")

@@ -1,7 +1,8 @@
-"""The Table 1 benchmark's runs: a patched copy of the checkout, the data, the classifier, the jobs."""
+"""The PyTorch-GAN benchmarks' runs: a patched copy of the checkout, the data, the classifier, the jobs."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -9,12 +10,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
 from ..common import ROOT
-from .models import SETTINGS
+from ..common.cache import run_cached
+from .models import flags
 from .report import FIGURE_SAMPLES
 
 
@@ -37,7 +40,7 @@ def prepare(checkout: Path, work: Path, fashion: Path, images: int) -> Path:
 def job_folder(repo: Path, work: Path, job: dict[str, Any]) -> Path:
     """Each run gets its own copy of its script's folder (the scripts write ``images/`` next to themselves)
     beside a link to the shared data."""
-    root = work / "runs" / f"{job['model']}-{job['setting']}-{job['seed']}"
+    root = work / "runs" / _name(job)
     shutil.copytree(repo / "implementations" / job["model"], root / "implementations" / job["model"])
     (root / "data").symlink_to(repo / "data")
     return root
@@ -79,8 +82,12 @@ def real_reference(path: Path, fashion: Path, img_size: int, n: int) -> dict[str
     return {"is_fashion": is_fashion(x[n:2 * n], clf)["is_mean"], "fd_fashion": fd_fashion(x[:n], x[n:2 * n], clf)}
 
 
-def _run_job(job: dict[str, Any], work: Path) -> dict[str, Any]:
-    name = f"{job['model']}-{job['setting']}-{job['seed']}"
+def _name(job: dict[str, Any]) -> str:
+    return f"{job['model']}-{job['setting'].replace(':', '_')}-{job['seed']}"
+
+
+def _run_job(job: dict[str, Any]) -> dict[str, Any]:
+    name, work = _name(job), Path(job["work"])
     job_path, result_path = work / f"{name}.job.json", work / f"{name}.result.json"
     job_path.write_text(json.dumps(job))
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore",
@@ -97,19 +104,37 @@ def jobs(args: argparse.Namespace, repo: Path, work: Path) -> list[dict[str, Any
     for seed in args.seeds:
         for model in args.models:
             for setting in args.settings:
-                job = {"model": model, "setting": setting, "seed": seed, "flags": list(SETTINGS[setting]),
+                job = {"model": model, "setting": setting, "seed": seed, "flags": list(flags(setting, args.iterations)),
                        "args": ["--n_epochs", "1", "--batch_size", str(args.batch_size), "--img_size",
                                 str(args.img_size), "--sample_interval", "1000000000"],
                        "iterations": args.iterations, "samples": args.samples,
-                       "classifier": str(work / "classifier.pt"), "real": str(work / "real.pt")}
+                       "classifier": str(work / "classifier.pt"), "real": str(work / "real.pt"),
+                       "classifier_epochs": args.classifier_epochs, "work": str(work)}
                 job["checkout"] = str(job_folder(repo, work, job))
                 out.append(job)
     return out
 
 
+def cache_key(job: dict[str, Any]) -> dict[str, Any]:
+    """What a finished row depends on: the job without its paths (the classifier is retrained, seed 0, at
+    the same epochs and size)."""
+    return {k: v for k, v in job.items() if k not in ("checkout", "classifier", "real", "work")}
+
+
+@contextlib.contextmanager
+def thread_mapper(workers: int) -> Iterator[Callable[..., Iterator[Any]]]:
+    """A :data:`benchmarks.common.pool.Mapper` on threads: each job is a subprocess already."""
+    with ThreadPoolExecutor(workers) as pool:
+        def run_threads(fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+            return (future.result() for future in as_completed([pool.submit(fn, item) for item in items]))
+
+        yield run_threads
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    """Everything ``args`` asks for: the runs, in ``args.workers`` processes; the result. Of the sample
-    grids only the figure's are kept (the first seed's first :data:`.report.FIGURE_SAMPLES`)."""
+    """Everything ``args`` asks for: the runs, in ``args.workers`` processes, those already in
+    ``args.cache`` read back; the result. Of the sample grids only the figure's are kept (the first seed's
+    first :data:`.report.FIGURE_SAMPLES`)."""
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="hjgan-table1-") as tmp:
         work = Path(tmp)
@@ -121,24 +146,29 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         print(f"classifier: held-out accuracy {clf['test_accuracy']:.4f}; real held-out images: IS-fashion "
               f"{real['is_fashion']:.2f}, FD-fashion {real['fd_fashion']:.2f}", flush=True)
         todo = jobs(args, repo, work)
-        rows = []
-        with ThreadPoolExecutor(args.workers) as pool:
-            for future in as_completed([pool.submit(_run_job, job, work) for job in todo]):
-                row = future.result()
-                rows.append(row)
-                print(f"[{len(rows)}/{len(todo)}] {row['model']:8s} {row['setting']:9s} seed {row['seed']}  "
-                      f"IS-fashion {row['is_fashion']:.2f}  FD-fashion {row['fd_fashion']:7.2f}  "
-                      f"({row['train_seconds']:.0f}s)", flush=True)
+        done = []
+
+        def report_row(row: dict[str, Any]) -> None:
+            done.append(row)
+            print(f"[{len(done)}] {row['model']:8s} {row['setting']:16s} seed {row['seed']}  "
+                  f"IS-fashion {row['is_fashion']:.2f}  FD-fashion {row['fd_fashion']:7.2f}  "
+                  f"({row['train_seconds']:.0f}s)", flush=True)
+
+        with thread_mapper(args.workers) as mapper:
+            rows = run_cached(_run_job, todo, mapper, cache_key, args.cache, report_row)
+        if args.cache is not None:
+            print(f"{len(done)} of {len(todo)} runs trained, the rest read from {args.cache}", flush=True)
     for row in rows:
         if row["seed"] != args.seeds[0]:
             row.pop("grid", None)
         elif "grid" in row:
             row["grid"] = row["grid"][:FIGURE_SAMPLES]
     result = {
-        "settings": {"models": list(args.models), "settings": list(args.settings), "seeds": list(args.seeds),
+        "settings": {"suite": args.suite, "models": list(args.models), "settings": list(args.settings), "seeds": list(args.seeds),
                      "iterations": args.iterations, "batch_size": args.batch_size, "img_size": args.img_size,
                      "samples": args.samples, "workers": args.workers, "threads_per_worker": 1,
-                     "upstream": "eriklindernoren/PyTorch-GAN 36d3c77", "flags": {k: list(v) for k, v in SETTINGS.items()}},
+                     "upstream": "eriklindernoren/PyTorch-GAN 36d3c77",
+                     "flags": {s: list(flags(s, args.iterations)) for s in args.settings}},
         "classifier": clf, "real": real, "rows": rows,
         "machine": {"cpus": os.cpu_count(), "load_after": list(os.getloadavg()),
                     "seconds": time.perf_counter() - start},

@@ -1,4 +1,4 @@
-"""The Table 1 benchmark's page (``pytorch_gan_table1.md``) and figure (``pytorch_gan_table1.png``)."""
+"""The PyTorch-GAN benchmarks' pages and figures (``pytorch_gan_table1.{md,png}``, ``pytorch_gan_remedies.{md,png}``)."""
 from __future__ import annotations
 
 import math
@@ -10,6 +10,7 @@ import numpy as np
 from ..common.markdown import table, write_page
 from ..common.plots import PALETTE, pyplot, save
 from ..common.stats import compare, mean, mean_std, p_text
+from .models import SUITES, TABLE1, Suite, label
 
 #: The paper's Table 1 (IS on MNIST, Inception-v3, 25 000 iterations, 10 000 samples): model ->
 #: (original mean, std, with the exchange mean, std). Both of its p-values are < 0.001 on every row; they
@@ -24,7 +25,6 @@ PAPER_TABLE1: dict[str, tuple[float, float, float, float]] = {
 #: Mean IS-fashion below this: the runs sit at the floor (every sample one class, a collapsed G); a
 #: difference between two such settings is reported as "both collapsed", not as better or worse [ours].
 FLOOR = 1.1
-LABELS = {"plain": "plain", "hj": "--hj (joint penalty)", "exchange": "exchange every 1 (no penalty)"}
 FIGURE_SAMPLES = 32  # samples per panel of the figure (4 x 8)
 METRICS = (("is_fashion", "IS-fashion", True), ("fd_fashion", "FD-fashion", False))
 
@@ -60,7 +60,7 @@ def summary(result: dict[str, Any]) -> list[str]:
             worse = [m for m in tested if found[m, setting, key][2] == "worse"]
             untested = [m for m in models if m not in tested]
             floor = [m for m in tested if found[m, setting, key][2] == "both collapsed"]
-            lines.append(f"- **{LABELS[setting]}**, {name}: better than plain on {len(better)} of {len(tested)} models"
+            lines.append(f"- **{label(setting)}**, {name}: better than plain on {len(better)} of {len(tested)} models"
                          f"{' (' + ', '.join(better) + ')' if better else ''}, worse on {len(worse)}"
                          f"{' (' + ', '.join(worse) + ')' if worse else ''}, "
                          + (f"both collapsed (IS-fashion < {FLOOR}) on {len(floor)} ({', '.join(floor)}), " if floor else "")
@@ -73,7 +73,44 @@ def _refusals(rows: list[dict[str, Any]]) -> dict[str, str]:
     return {r["model"]: r["refused"] for r in rows if r.get("refused")}
 
 
+def suite_of(result: dict[str, Any]) -> Suite:
+    return SUITES[result["settings"].get("suite", TABLE1.name)]
+
+
+def _paper_section(st: dict[str, Any], n_seeds: int) -> list[str]:
+    paper = [[m, f"{a:.3f} ± {b:.3f}", f"{c:.3f} ± {d:.3f}", "<0.001", "<0.001"]
+             for m, (a, b, c, d) in PAPER_TABLE1.items() if m in st["models"]]
+    return [
+        "## The paper's Table 1, beside",
+        "",
+        "Inception Score on MNIST, as published (\"ours\" is the weight exchange):",
+        "",
+        *table(["model", "IS original", "IS ours", "p (original vs real data)", "p (ours vs real data)"], paper),
+        "",
+        "Differences of protocol, all of them large:",
+        "",
+        "- **Data**: Fashion-MNIST here (the Debian package; MNIST itself is not on our machines), MNIST there.",
+        f"- **Length**: {st['iterations']} iterations here, 25 000 there; our runs are far from converged and "
+        "compare the settings early in training.",
+        f"- **Size**: `--img_size {st['img_size']}` here to fit the CPU budget; the scripts' default (28 or 32) there.",
+        "- **Metric**: a Fashion-MNIST classifier here, Inception-v3 (an ImageNet network) there: the paper's IS of "
+        "1.2–2.3 on ten-class digits means Inception sees little class structure in them.",
+        f"- **Statistics**: our std and p-values are over {n_seeds} independent training runs; the paper's std is "
+        "presumably over IS splits of one run, and its p-values test each method against the real data, so they "
+        "say nothing about the exchange against the original.",
+        "",
+    ]
+
+
+REMEDIES_NOTE = (
+    "The remedies and their settings are the ones the mode-collapse remedies suite found best on ring, grid and "
+    "stacked digits ([mode_collapse_remedies.md](mode_collapse_remedies.md)), through the scripts' own flags; "
+    "top-k's k decays ×0.99 every `iterations / 100` G steps. The four scripts are those on which both run (their "
+    "patches pass the real batch; their adapters carry the per-sample G loss and the script's D loss).")
+
+
 def render(result: dict[str, Any], command: str) -> str:
+    suite = suite_of(result)
     st, rows = result["settings"], result["rows"]
     found = verdicts(result)
     settings = st["settings"]
@@ -102,14 +139,12 @@ def render(result: dict[str, Any], command: str) -> str:
             if s != "plain":
                 header.append(f"p ({s} vs plain)")
     header += [f"cost {s}" for s in settings[1:]]
-    paper = [[m, f"{a:.3f} ± {b:.3f}", f"{c:.3f} ± {d:.3f}", "<0.001", "<0.001"]
-             for m, (a, b, c, d) in PAPER_TABLE1.items() if m in st["models"]]
     real, clf, machine = result["real"], result["classifier"], result["machine"]
     n_seeds = len(st["seeds"])
     lines = [
-        "# The paper's Table 1 in miniature: nine PyTorch-GAN models on Fashion-MNIST, plain vs `--hj` vs the exchange",
+        f"# {suite.title}",
         "",
-        "Generated by `benchmarks/pytorch_gan_table1.py`; do not edit by hand. Command:",
+        f"Generated by `benchmarks/{suite.name}.py`; do not edit by hand. Command:",
         "",
         f"    {command}",
         "",
@@ -119,6 +154,8 @@ def render(result: dict[str, Any], command: str) -> str:
         f"`--img_size {st['img_size']}`, scored on {st['samples']} samples. The settings' flags: "
         + "; ".join(f"{s}: `{' '.join(st['flags'][s]) or '(none)'}`" for s in settings) + ".",
         "",
+        None if suite.paper else REMEDIES_NOTE,
+        None if suite.paper else "",
         "**IS-fashion** and **FD-fashion** are the Inception Score's and the Fréchet distance's formulas on the "
         f"project's own Fashion-MNIST classifier (`hjgan_plugin.metrics.fashion`, trained on the 60 000 training "
         f"images at {clf.get('size', 28)}×{clf.get('size', 28)}, held-out accuracy {clf['test_accuracy']:.4f}), not IS or FID: IS-fashion runs from 1 to 10, "
@@ -137,32 +174,15 @@ def render(result: dict[str, Any], command: str) -> str:
         "## What it says",
         "",
         *summary(result),
-        f"- Cost: `--hj` {min(cost['hj']):.2f}×–{max(cost['hj']):.2f}× a plain iteration, the exchange "
-        f"{min(cost['exchange']):.2f}×–{max(cost['exchange']):.2f}×." if {"hj", "exchange"} <= set(cost) else "",
+        "- Cost, relative to a plain iteration: " + "; ".join(
+            f"{label(s)} {min(cost[s]):.2f}×–{max(cost[s]):.2f}×" for s in settings[1:] if cost[s]) + ".",
         "",
-        "## The paper's Table 1, beside",
-        "",
-        "Inception Score on MNIST, as published (\"ours\" is the weight exchange):",
-        "",
-        *table(["model", "IS original", "IS ours", "p (original vs real data)", "p (ours vs real data)"], paper),
-        "",
-        "Differences of protocol, all of them large:",
-        "",
-        "- **Data**: Fashion-MNIST here (the Debian package; MNIST itself is not on our machines), MNIST there.",
-        f"- **Length**: {st['iterations']} iterations here, 25 000 there; our runs are far from converged and "
-        "compare the settings early in training.",
-        f"- **Size**: `--img_size {st['img_size']}` here to fit the CPU budget; the scripts' default (28 or 32) there.",
-        "- **Metric**: a Fashion-MNIST classifier here, Inception-v3 (an ImageNet network) there: the paper's IS of "
-        "1.2–2.3 on ten-class digits means Inception sees little class structure in them.",
-        f"- **Statistics**: our std and p-values are over {n_seeds} independent training runs; the paper's std is "
-        "presumably over IS splits of one run, and its p-values test each method against the real data, so they "
-        "say nothing about the exchange against the original.",
-        "",
+        *(_paper_section(st, n_seeds) if suite.paper else []),
         f"Machine: {machine['cpus']} CPUs, {st['workers']} runs at a time with {st['threads_per_worker']} thread each; "
         f"load average after the runs {', '.join(f'{v:.2f}' for v in machine['load_after'])}; "
         f"the whole benchmark took {machine['seconds'] / 60:.1f} min.",
         "",
-        "![IS-fashion and FD-fashion per model and setting, and samples](pytorch_gan_table1.png)",
+        f"![IS-fashion and FD-fashion per model and setting, and samples]({suite.name}.png)",
     ]
     return "\n".join(line for line in lines if line is not None)
 
@@ -173,7 +193,7 @@ def plot(result: dict[str, Any], path: Path) -> None:
     plt = pyplot()
     st, rows = result["settings"], result["rows"]
     models, settings = st["models"], st["settings"]
-    shown = [m for m in ("aae", "acgan", "bgan") if m in models] or models[:3]
+    shown = ([m for m in ("aae", "acgan", "bgan") if m in models] if suite_of(result).paper else []) or models[:4]
     fig = plt.figure(figsize=(14, 6 + 2.6 * len(shown)))
     grid = fig.add_gridspec(2 + len(shown), len(settings), height_ratios=[3, 3] + [2.4] * len(shown))
     width = 0.8 / len(settings)
@@ -184,7 +204,7 @@ def plot(result: dict[str, Any], path: Path) -> None:
             ax.bar(np.arange(len(models)) + (j - (len(settings) - 1) / 2) * width,
                    [np.mean(v) if v else np.nan for v in vals], width,
                    yerr=[np.std(v, ddof=1) if len(v) > 1 else 0 for v in vals], capsize=2,
-                   color=PALETTE[j], label=LABELS[s])
+                   color=PALETTE[j], label=label(s))
         ax.axhline(result["real"][key], color="k", ls="--", lw=1, label="real held-out images")
         ax.set_xticks(range(len(models)))
         ax.set_xticklabels(models)
@@ -199,16 +219,17 @@ def plot(result: dict[str, Any], path: Path) -> None:
             ax.set_xticks([])
             ax.set_yticks([])
             if run is None or "grid" not in run:
-                ax.set_title(f"{model}, {LABELS[s]}: refused" if run else "", fontsize=9)
+                ax.set_title(f"{model}, {label(s)}: refused" if run else "", fontsize=9)
                 continue
             images = np.asarray(run["grid"])[:FIGURE_SAMPLES]
             size = images.shape[-1]
             tiles = images.reshape(4, 8, size, size).transpose(0, 2, 1, 3).reshape(4 * size, 8 * size)
             ax.imshow(tiles, cmap="gray", vmin=0, vmax=1)
-            ax.set_title(f"{model}, {LABELS[s]} (seed {seed})", fontsize=9)
+            ax.set_title(f"{model}, {label(s)} (seed {seed})", fontsize=9)
     save(fig, path, dpi=80)
 
 
 def write(result: dict[str, Any], out: Path, command: str) -> None:
-    write_page(out / "pytorch_gan_table1.md", render(result, command))
-    plot(result, out / "pytorch_gan_table1.png")
+    name = suite_of(result).name
+    write_page(out / f"{name}.md", render(result, command))
+    plot(result, out / f"{name}.png")
