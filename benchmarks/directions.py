@@ -28,6 +28,7 @@ if not __package__:  # run as a file (python benchmarks/directions.py): make the
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import ROOT  # noqa: E402
+from benchmarks.common.machine import load_average, loads_text  # noqa: E402
 from benchmarks.common.results import add_output_arguments, command_line, read_json, write_result  # noqa: E402
 
 
@@ -83,8 +84,7 @@ def main(argv: list[str] | None = None) -> None:
                                "stylegan2_ada_pkl": args.stylegan2_ada_pkl},
                   "rows": rows + trained, "pictures": pictures, "penalty_training_mig": _penalty_training_mig(),
                   "machine": f"{os.cpu_count()} CPUs ({platform.machine()}), torch {torch.__version__}, "
-                             f"{args.threads} threads, {time.perf_counter() - start:.0f} s in all, load "
-                             f"{', '.join(f'{v:.2f}' for v in os.getloadavg())}"}
+                             f"{args.threads} threads, {time.perf_counter() - start:.0f} s in all, load average {loads_text(load_average())}"}
         result["command"] = command_line("benchmarks/directions.py", argv)
         write_result(args.out, "directions", result)
     report.write(result, args.out, result.get("command", "python benchmarks/directions.py"))

@@ -40,9 +40,10 @@ if not __package__:  # run as a file: make the `benchmarks` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.collapse.configs import DATASETS, DEFAULT_ITERS, DEFAULT_LR, METRICS, Config  # noqa: E402
-from benchmarks.collapse.experiment import load_average, longest_first, progress, training_settings  # noqa: E402
+from benchmarks.collapse.experiment import longest_first, progress, training_settings  # noqa: E402
 from benchmarks.collapse.training import run_one  # noqa: E402
 from benchmarks.common.cache import run_cached  # noqa: E402
+from benchmarks.common.machine import load_average, load_span  # noqa: E402
 from benchmarks.common.markdown import table, write_page  # noqa: E402
 from benchmarks.common.plots import PALETTE, pyplot, save  # noqa: E402
 from benchmarks.common.pool import worker_pool  # noqa: E402
@@ -163,10 +164,6 @@ def plot(result: dict[str, Any], path: Path) -> None:
     save(fig, path)
 
 
-def _loads(values: list[float] | None) -> str:
-    return "n/a" if values is None else " / ".join(f"{v:.2f}" for v in values)
-
-
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     if args.from_json is not None:
@@ -186,7 +183,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         "configs": keys, "runs": [{k: v for k, v in r.items() if k != "history"} for r in rows],
                         "command": command_line("benchmarks/mode_collapse_remedies.py", argv),
                         "machine": f"{args.workers} workers × 1 thread, {time.perf_counter() - start:.0f} s in all, "
-                                   f"load average {_loads(load_before)} before, {_loads(load_average())} after"})
+                                   f"{load_span(load_before)}"})
         write_result(args.out, NAME, result)
     write_page(args.out / f"{NAME}.md", render(result))
     plot(result, args.out / f"{NAME}.png")

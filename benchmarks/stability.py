@@ -32,6 +32,7 @@ from typing import Any
 if not __package__:  # run as a file (python benchmarks/stability.py): make the `benchmarks` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.common.machine import load_average, loads_text  # noqa: E402
 from benchmarks.common.markdown import table, write_page  # noqa: E402
 from benchmarks.common.pool import worker_pool  # noqa: E402
 from benchmarks.common.results import add_output_arguments, command_line, read_json, write_result  # noqa: E402
@@ -131,8 +132,7 @@ def main(argv: list[str] | None = None) -> None:
                                "checkpoint_its": its, "lr_g": args.lr_g},
                   "rows": rows, "command": command_line("benchmarks/stability.py", argv),
                   "machine": f"{os.cpu_count()} CPUs, {args.workers} workers x 1 thread, "
-                             f"{time.perf_counter() - start:.0f} s in all, load "
-                             f"{', '.join(f'{v:.2f}' for v in os.getloadavg())}"}
+                             f"{time.perf_counter() - start:.0f} s in all, load average {loads_text(load_average())}"}
     lr_g = result["settings"].get("lr_g", LR_G)
     name = "stability" if lr_g == LR_G else f"stability_lr{lr_g:g}"
     if args.from_json is None:

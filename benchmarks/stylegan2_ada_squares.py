@@ -10,7 +10,7 @@ back with the project's StyleGAN2-ADA loader (``G_ema``, z space, constant noise
 squares' factors read from image moments, MIG against the 512-d z (20 bins), and the valid fraction.
 sec/kimg: the median of upstream's ticks after the first.
 
-    python benchmarks/stylegan2_ada_squares.py [--seeds 0 1] [--kimg 80] [--cheap --hj-subbatch 0.25]
+    python benchmarks/stylegan2_ada_squares.py [--seeds 0 1] [--kimg 80] [--cheap '--hj-subbatch 0.25']
 
 Writes ``stylegan2_ada_squares_cpu.{md,json,png}``.
 """
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import statistics
 import sys
 import tempfile
@@ -31,6 +32,7 @@ import torch
 if not __package__:  # run as a file: make the `benchmarks` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.common.machine import load_average, load_span  # noqa: E402
 from benchmarks.common.markdown import table, write_page  # noqa: E402
 from benchmarks.common.plots import pyplot, save  # noqa: E402
 from benchmarks.common.results import add_output_arguments, command_line, image_list, read_json, write_result  # noqa: E402
@@ -126,8 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--images", type=int, default=2000)
     parser.add_argument("--parallel", action="store_true",
                         help="run the seeds at once, each train.py on one thread (one core per seed)")
-    parser.add_argument("--cheap", nargs=argparse.REMAINDER, default=["--hj-subbatch", "0.25"],
-                        help="the cheap setting's --hj flags (last on the line)")
+    parser.add_argument("--cheap", type=shlex.split, default=["--hj-subbatch", "0.25"],
+                        help="the cheap setting's --hj flags, quoted as one argument (default: '--hj-subbatch 0.25')")
     add_output_arguments(parser, from_json="redraw the page and figure from this JSON")
     args = parser.parse_args(argv)
     if args.from_json is not None:
@@ -138,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         threads = 1 if args.parallel else None
         if args.parallel:
             torch.set_num_threads(1)
-        load_before = os.getloadavg()
+        load_before = load_average()
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
             repo = prepare_repo(args.repo, work)
@@ -165,9 +167,7 @@ def main(argv: list[str] | None = None) -> int:
                   "command": command_line("benchmarks/stylegan2_ada_squares.py", argv),
                   "machine": f"{os.cpu_count()} CPUs, torch {torch.__version__}, "
                              + ("the seeds in parallel, one thread each, " if args.parallel else "")
-                             + f"{time.perf_counter() - start:.0f} s in all, load average before "
-                             f"{' / '.join(f'{v:.2f}' for v in load_before)}, after "
-                             f"{' / '.join(f'{v:.2f}' for v in os.getloadavg())}"}
+                             + f"{time.perf_counter() - start:.0f} s in all, {load_span(load_before)}"}
         write_result(args.out, NAME, result)
     write_page(args.out / f"{NAME}.md", render(result))
     plot(result, args.out / f"{NAME}.png")

@@ -26,6 +26,7 @@ import torch
 if not __package__:  # run as a file: make the `benchmarks` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.common.machine import load_average, load_span  # noqa: E402
 from benchmarks.common.markdown import table, write_page  # noqa: E402
 from benchmarks.common.results import add_output_arguments, command_line, read_json, write_result  # noqa: E402
 
@@ -117,13 +118,11 @@ def main(argv: list[str] | None = None) -> int:
         result = read_json(args.from_json)
     else:
         torch.set_num_threads(1)
-        before = os.getloadavg()
+        before = load_average()
         result = {"ops": time_ops(args.repeats), "iterations": time_iterations(args.repeats),
                   "command": command_line("benchmarks/variance_op.py", argv),
                   "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, one thread, "
-                             f"torch {torch.__version__}, load average before "
-                             f"{' / '.join(f'{v:.2f}' for v in before)}, after "
-                             f"{' / '.join(f'{v:.2f}' for v in os.getloadavg())}"}
+                             f"torch {torch.__version__}, {load_span(before)}"}
         write_result(args.out, NAME, result)
     write_page(args.out / f"{NAME}.md", render(result))
     print(f"wrote {args.out / NAME}.md")

@@ -47,6 +47,21 @@ def test_dumps_compact_puts_number_lists_on_one_line_and_leaves_strings_alone():
     assert json_module.loads(text) == obj and text.endswith("}\n")
 
 
+def test_load_average_text(monkeypatch):
+    from benchmarks.common import machine
+
+    assert machine.loads_text(None) == "n/a" and machine.loads_text([1, 2.345, 0.5]) == "1.00 / 2.35 / 0.50"
+    monkeypatch.setattr(machine.os, "getloadavg", lambda: (2.004, 1.9, 1.5))
+    assert machine.load_average() == [2.0, 1.9, 1.5]
+    assert machine.load_span([0.1, 0.2, 0.3]) == "load average before 0.10 / 0.20 / 0.30, after 2.00 / 1.90 / 1.50"
+
+    def no_load():
+        raise OSError("no load average here")
+
+    monkeypatch.setattr(machine.os, "getloadavg", no_load)
+    assert machine.load_average() is None and machine.load_span(None).endswith("before n/a, after n/a")
+
+
 def test_variance_op_benchmark_writes_both_tables(tmp_path):
     bench = load("variance_op")
     bench.main(["--repeats", "1", "--out", str(tmp_path)])

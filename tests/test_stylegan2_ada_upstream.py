@@ -364,7 +364,7 @@ def test_squares_benchmark_runs_the_three_settings(workdir):
     out = workdir / "squares_bench"
     env = {**os.environ, "HJGAN_STYLEGAN2_ADA_DIR": UPSTREAM}
     done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "stylegan2_ada_squares.py"), "--seeds", "0",
-                           "--kimg", "1", "--images", "64", "--out", str(out)],
+                           "--kimg", "1", "--cheap", "--hj-subbatch 0.25", "--images", "64", "--out", str(out)],
                           capture_output=True, text=True, env=env, timeout=1200, cwd=ROOT)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     result = json.loads((out / "stylegan2_ada_squares_cpu.json").read_text())

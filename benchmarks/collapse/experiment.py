@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from ..common.machine import load_average
 from ..common.markdown import write_page
 from ..common.pool import Mapper, worker_pool
 from ..common.results import clean, dumps_compact
@@ -56,13 +57,6 @@ def longest_first(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
     return sorted(jobs, key=lambda j: (j["dataset"] != "digits", not slow(j)))
 
-
-def load_average() -> list[float] | None:
-    """The 1-, 5- and 15-minute load averages (None where the OS has none): 2 workers alone give about 2."""
-    try:
-        return [round(v, 2) for v in os.getloadavg()]
-    except (AttributeError, OSError):
-        return None
 
 
 def _adam() -> str:
