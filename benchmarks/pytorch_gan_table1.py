@@ -69,11 +69,12 @@ def parse_args(argv: list[str] | None = None, suite: Suite = TABLE1, doc: str | 
 
 
 def command_line(argv: list[str], suite: Suite = TABLE1) -> str:
-    """The command as the page shows it: the hosts interpreter, without ``--checkout PATH`` (a local path)."""
+    """The command as the page shows it: the hosts interpreter, without ``--checkout PATH`` and ``--cache PATH``
+    (local paths; the cache changes no result)."""
     shown, skip = [], False
     for arg in argv:
-        if skip or arg.startswith("--checkout"):
-            skip = arg == "--checkout"
+        if skip or arg.startswith(("--checkout", "--cache")):
+            skip = arg in ("--checkout", "--cache")
             continue
         shown.append(shlex.quote(arg))
     return " ".join([f".venv-hosts/bin/python benchmarks/{suite.name}.py", *shown])

@@ -170,3 +170,23 @@ def test_table1_benchmark_end_to_end_on_two_models(tmp_path):
     page = (out / "pytorch_gan_table1.md").read_text()
     assert "| bgan |" in page and "refused¹" in page and "--checkout" not in page
     assert (out / "pytorch_gan_table1.png").stat().st_size > 0
+
+
+def test_remedies_benchmark_end_to_end_resumes_from_its_cache(tmp_path):
+    """benchmarks/pytorch_gan_remedies.py on the real scripts, tiny: gan and bgan, one seed, its three settings,
+    then again on the same cache: nothing is trained twice and the page is the same but for the timing."""
+    out, cache = tmp_path / "out", tmp_path / "runs.jsonl"
+    command = [PYTHON, str(ROOT / "benchmarks" / "pytorch_gan_remedies.py"), "--checkout", CHECKOUT, "--models", "gan",
+               "bgan", "--seeds", "0", "--iterations", "8", "--img-size", "16", "--samples", "300",
+               "--classifier-epochs", "1", "--cache", str(cache), "--out", str(out)]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    result = json.loads((out / "pytorch_gan_remedies.json").read_text())
+    assert [r["setting"] for r in result["rows"] if r["model"] == "gan"] == ["plain", "topk:0.75", "unrolled:5:0.001"]
+    assert all(1 <= r["is_fashion"] <= 10 and not r.get("refused") for r in result["rows"])
+    assert len(cache.read_text().splitlines()) == 6
+    again = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert again.returncode == 0 and "0 of 6 runs trained" in again.stdout
+    assert json.loads((out / "pytorch_gan_remedies.json").read_text())["rows"] == result["rows"]
+    assert "| gan |" in (out / "pytorch_gan_remedies.md").read_text()

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..common import ROOT
 from ..common.cache import run_cached
+from ..common.machine import load_average
 from .models import flags
 from .report import FIGURE_SAMPLES
 
@@ -166,11 +167,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     result = {
         "settings": {"suite": args.suite, "models": list(args.models), "settings": list(args.settings), "seeds": list(args.seeds),
                      "iterations": args.iterations, "batch_size": args.batch_size, "img_size": args.img_size,
-                     "samples": args.samples, "workers": args.workers, "threads_per_worker": 1,
+                     "samples": args.samples, "workers": args.workers, "threads_per_worker": 1, "cache": args.cache is not None,
                      "upstream": "eriklindernoren/PyTorch-GAN 36d3c77",
                      "flags": {s: list(flags(s, args.iterations)) for s in args.settings}},
         "classifier": clf, "real": real, "rows": rows,
-        "machine": {"cpus": os.cpu_count(), "load_after": list(os.getloadavg()),
+        "machine": {"cpus": os.cpu_count(), "load_after": load_average(),
                     "seconds": time.perf_counter() - start},
     }
     return result

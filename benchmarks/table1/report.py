@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..common.machine import loads_text
 from ..common.markdown import table, write_page
 from ..common.plots import PALETTE, pyplot, save
 from ..common.stats import compare, mean, mean_std, p_text
@@ -25,6 +26,9 @@ PAPER_TABLE1: dict[str, tuple[float, float, float, float]] = {
 #: Mean IS-fashion below this: the runs sit at the floor (every sample one class, a collapsed G); a
 #: difference between two such settings is reported as "both collapsed", not as better or worse [ours].
 FLOOR = 1.1
+#: A model whose plain mean FD-fashion is over this many times the lowest among the benchmark's models has
+#: a weak baseline: its plain G has not learned the data yet, and a win over it is reported as one [ours].
+WEAK = 2.0
 FIGURE_SAMPLES = 32  # samples per panel of the figure (4 x 8)
 METRICS = (("is_fashion", "IS-fashion", True), ("fd_fashion", "FD-fashion", False))
 
@@ -48,15 +52,26 @@ def verdicts(result: dict[str, Any]) -> dict[tuple[str, str, str], tuple[float, 
     return out
 
 
+def weak_baselines(result: dict[str, Any]) -> dict[str, float]:
+    """Model -> plain's mean FD-fashion, for the models whose plain run is over :data:`WEAK` times the lowest
+    plain FD-fashion among the benchmark's models."""
+    rows, models = result["rows"], result["settings"]["models"]
+    fd = {m: mean(values(rows, m, "plain", "fd_fashion")) for m in models}
+    best = min((v for v in fd.values() if not math.isnan(v)), default=math.nan)
+    return {m: v for m, v in fd.items() if v > WEAK * best}
+
+
 def summary(result: dict[str, Any]) -> list[str]:
-    """One line per setting: on how many models it was better, worse or indistinguishable (p < 0.05)."""
-    found = verdicts(result)
+    """One line per setting and metric: on how many models it was better, worse or indistinguishable
+    (p < 0.05), a win against a weak baseline marked as one; then the weak baselines."""
+    found, weak = verdicts(result), weak_baselines(result)
     lines = []
     for setting in result["settings"]["settings"][1:]:
         for key, name, _ in METRICS:
             models = result["settings"]["models"]
             tested = [m for m in models if found[m, setting, key][2] != "n/a"]
-            better = [m for m in tested if found[m, setting, key][2] == "better"]
+            better = [m + (" against a weak baseline" if m in weak else "") for m in tested
+                      if found[m, setting, key][2] == "better"]
             worse = [m for m in tested if found[m, setting, key][2] == "worse"]
             untested = [m for m in models if m not in tested]
             floor = [m for m in tested if found[m, setting, key][2] == "both collapsed"]
@@ -66,6 +81,12 @@ def summary(result: dict[str, Any]) -> list[str]:
                          + (f"both collapsed (IS-fashion < {FLOOR}) on {len(floor)} ({', '.join(floor)}), " if floor else "")
                          + "no difference at p < 0.05 on the rest"
                          + (f"; not run on {', '.join(untested)} (refused or failed)." if untested else "."))
+    if weak:
+        fd = {m: mean(values(result["rows"], m, "plain", "fd_fashion")) for m in result["settings"]["models"]}
+        best = min((m for m in fd if not math.isnan(fd[m])), key=fd.get)
+        lines.append(f"- Weak baselines (plain FD-fashion over {WEAK:g}× the lowest, {best}'s {fd[best]:.0f}): "
+                     + ", ".join(f"{m} {v:.0f}" for m, v in weak.items())
+                     + ". A setting that beats one of these beats a generator that has not learned the data yet.")
     return lines
 
 
@@ -179,8 +200,10 @@ def render(result: dict[str, Any], command: str) -> str:
         "",
         *(_paper_section(st, n_seeds) if suite.paper else []),
         f"Machine: {machine['cpus']} CPUs, {st['workers']} runs at a time with {st['threads_per_worker']} thread each; "
-        f"load average after the runs {', '.join(f'{v:.2f}' for v in machine['load_after'])}; "
-        f"the whole benchmark took {machine['seconds'] / 60:.1f} min.",
+        f"load average after the runs {loads_text(machine['load_after'])}; "
+        f"the whole benchmark took {machine['seconds'] / 60:.1f} min"
+        + (f" (runs read back from a cache not counted; the runs' own wall times add up to "
+           f"{sum(r['train_seconds'] for r in rows if not r.get('refused')) / 60:.1f} min)." if st.get("cache") else "."),
         "",
         f"![IS-fashion and FD-fashion per model and setting, and samples]({suite.name}.png)",
     ]
