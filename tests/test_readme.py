@@ -56,6 +56,10 @@ RUN_ELSEWHERE = {
     "pip install ./examples/hjgan-msgan": "scripts/setup.sh",
     ".venv-hosts/bin/python benchmarks/pytorch_gan_table1.py --checkout ~/PyTorch-GAN":
         "tests/test_pytorch_gan_upstream.py::test_table1_benchmark_end_to_end_on_two_models",
+    ".venv-hosts/bin/python benchmarks/pytorch_gan_remedies.py --checkout ~/PyTorch-GAN --cache runs-ptgan.jsonl":
+        "tests/test_pytorch_gan_upstream.py::test_remedies_benchmark_end_to_end_resumes_from_its_cache",
+    "python benchmarks/mode_collapse_remedies.py --cache runs.jsonl":
+        "tests/test_mode_collapse_remedies.py::test_remedies_suite_end_to_end",
     "hjgan traverse dirs/directions.pt --generator hjgan_plugin.testbed.bumps:make --samples 2 --gif walk.gif":
         "tests/test_discovery.py::test_cli_discover_then_traverse_with_a_gif",
 }
