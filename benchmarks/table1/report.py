@@ -1,4 +1,5 @@
-"""The PyTorch-GAN benchmarks' pages and figures (``pytorch_gan_table1.{md,png}``, ``pytorch_gan_remedies.{md,png}``)."""
+"""The PyTorch-GAN benchmarks' pages and figures: ``pytorch_gan_table1.{md,png}`` and
+``pytorch_gan_remedies.{md,png}``."""
 from __future__ import annotations
 
 import math
@@ -52,11 +53,15 @@ def verdicts(result: dict[str, Any]) -> dict[tuple[str, str, str], tuple[float, 
     return out
 
 
+def plain_fd(result: dict[str, Any]) -> dict[str, float]:
+    """Model -> plain's mean FD-fashion over seeds."""
+    return {m: mean(values(result["rows"], m, "plain", "fd_fashion")) for m in result["settings"]["models"]}
+
+
 def weak_baselines(result: dict[str, Any]) -> dict[str, float]:
     """Model -> plain's mean FD-fashion, for the models whose plain run is over :data:`WEAK` times the lowest
     plain FD-fashion among the benchmark's models."""
-    rows, models = result["rows"], result["settings"]["models"]
-    fd = {m: mean(values(rows, m, "plain", "fd_fashion")) for m in models}
+    fd = plain_fd(result)
     best = min((v for v in fd.values() if not math.isnan(v)), default=math.nan)
     return {m: v for m, v in fd.items() if v > WEAK * best}
 
@@ -82,7 +87,7 @@ def summary(result: dict[str, Any]) -> list[str]:
                          + "no difference at p < 0.05 on the rest"
                          + (f"; not run on {', '.join(untested)} (refused or failed)." if untested else "."))
     if weak:
-        fd = {m: mean(values(result["rows"], m, "plain", "fd_fashion")) for m in result["settings"]["models"]}
+        fd = plain_fd(result)
         best = min((m for m in fd if not math.isnan(fd[m])), key=fd.get)
         lines.append(f"- Weak baselines (plain FD-fashion over {WEAK:g}× the lowest, {best}'s {fd[best]:.0f}): "
                      + ", ".join(f"{m} {v:.0f}" for m, v in weak.items())
