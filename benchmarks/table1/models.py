@@ -71,7 +71,8 @@ class Suite:
 TABLE1 = Suite("pytorch_gan_table1", "The paper's Table 1 in miniature: nine PyTorch-GAN models on Fashion-MNIST, "
                "plain vs `--hj` vs the exchange", MODELS, tuple(SETTINGS), (0, 1, 2), 150, 16, paper=True)
 REMEDIES = Suite("pytorch_gan_remedies", "Mode-collapse remedies on four PyTorch-GAN models on Fashion-MNIST: plain vs "
-                 "top-k vs unrolled", REMEDY_MODELS, ("plain", "topk:0.75", "unrolled:5:0.001"), (0, 1, 2, 3, 4),
+                 "top-k vs unrolled (three step sizes)", REMEDY_MODELS,
+                 ("plain", "topk:0.75", "unrolled:5:0.001", "unrolled:5:0.0001", "unrolled:5:0.01"), (0, 1, 2, 3, 4),
                  300, 32, paper=False)
 SUITES = {suite.name: suite for suite in (TABLE1, REMEDIES)}
 

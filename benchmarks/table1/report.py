@@ -130,7 +130,8 @@ def _paper_section(st: dict[str, Any], n_seeds: int) -> list[str]:
 
 REMEDIES_NOTE = (
     "The remedies and their settings are the ones the mode-collapse remedies suite found best on ring, grid and "
-    "stacked digits ([mode_collapse_remedies.md](mode_collapse_remedies.md)), through the scripts' own flags; "
+    "stacked digits ([mode_collapse_remedies.md](mode_collapse_remedies.md)), with the unrolled step size η (calibrated "
+    "there on the ring only) also a decade either side, through the scripts' own flags; "
     "top-k's k decays ×0.99 every `iterations / 100` G steps. The four scripts are those on which both run (their "
     "patches pass the real batch; their adapters carry the per-sample G loss and the script's D loss).")
 
@@ -190,8 +191,10 @@ def render(result: dict[str, Any], command: str) -> str:
         "p: Welch's two-sided t-test over seeds against plain; \"better\"/\"worse\" where p < 0.05, \"both collapsed\" "
         f"where both settings' mean IS-fashion is below {FLOOR} (every sample one class: a difference between two "
         "collapsed generators means nothing). Cost: the training loop's seconds per iteration (first optimizer step to "
-        "last) relative to plain, in the same benchmark run; two runs share the machine at any time, so the ratios "
-        "move by about ±10% with what the other run is doing.",
+        "last) relative to plain, "
+        + ("with rows from a cache: a setting's runs and plain's may have been timed in different invocations; "
+           if st.get("cache") else "in the same benchmark run; ")
+        + "two runs share the machine at any time, so the ratios move by about ±10% with what the other run is doing.",
         "",
         *table(header, body),
         "",
