@@ -27,7 +27,7 @@ if not __package__:  # run as a file (python benchmarks/pytorch_gan_table1.py): 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common.results import add_output_arguments, dumps_compact, read_json  # noqa: E402
-from benchmarks.table1.models import SAMPLED, SUITES, TABLE1, Suite, check_setting  # noqa: E402
+from benchmarks.table1.models import SAMPLED, TABLE1, Suite, check_setting  # noqa: E402
 from hjgan_plugin.datasets.idx import DEBIAN_FASHION_MNIST  # noqa: E402
 
 
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None, suite: Suite = TABLE1, doc: str | None =
     shown = command_line(sys.argv[1:] if argv is None else argv, suite)
     if args.from_json is not None:
         result = read_json(args.from_json)
-        suite = SUITES[result["settings"].get("suite", TABLE1.name)]
+        suite = report.suite_of(result)
     else:
         from benchmarks.table1.experiment import run
 

@@ -208,20 +208,21 @@ def test_remedies_page_compares_each_remedy_with_plain_and_leaves_out_the_paper_
     assert (tmp_path / "pytorch_gan_remedies.png").stat().st_size > 0 and not (tmp_path / "pytorch_gan_table1.md").exists()
 
 
-def test_a_finished_run_is_read_back_from_the_cache_not_trained_again(tmp_path, monkeypatch):
+def test_a_finished_run_is_read_back_from_the_cache_not_trained_again(tmp_path):
+    from benchmarks.common.cache import run_cached
+    from benchmarks.common.pool import thread_pool
+
     trained = []
 
     def fake_run(job):
         trained.append(job["seed"])
         return {"model": job["model"], "setting": job["setting"], "seed": job["seed"], "is_fashion": 2.0}
 
-    monkeypatch.setattr(experiment, "_run_job", fake_run)
     job = {"model": "gan", "setting": "plain", "seed": 0, "flags": [], "args": [], "iterations": 5, "samples": 10,
            "classifier_epochs": 1, "checkout": "/a", "classifier": "/a/c.pt", "real": "/a/r.pt", "work": "/a"}
     cache = tmp_path / "runs.jsonl"
-    with experiment.thread_mapper(2) as mapper:
-        first = experiment.run_cached(experiment._run_job, [job, {**job, "seed": 1}], mapper, experiment.cache_key, cache)
+    with thread_pool(2) as mapper:
+        first = run_cached(fake_run, [job, {**job, "seed": 1}], mapper, experiment.cache_key, cache)
         moved = {**job, "checkout": "/b", "classifier": "/b/c.pt", "real": "/b/r.pt", "work": "/b"}  # another temp dir
-        again = experiment.run_cached(experiment._run_job, [moved, {**job, "iterations": 6}], mapper,
-                                      experiment.cache_key, cache)
+        again = run_cached(fake_run, [moved, {**job, "iterations": 6}], mapper, experiment.cache_key, cache)
     assert sorted(trained) == [0, 0, 1] and again[0] == first[0]  # only the job with other iterations trained again

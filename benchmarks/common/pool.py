@@ -1,9 +1,10 @@
-"""Run benchmark jobs in worker processes, or in this process."""
+"""Run benchmark jobs in worker processes, in threads (jobs that start their own processes), or in this process."""
 from __future__ import annotations
 
 import contextlib
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
 Mapper = Callable[..., Iterator[Any]]
@@ -29,3 +30,15 @@ def worker_pool(workers: int) -> Iterator[Mapper]:
             return (pool.imap if ordered else pool.imap_unordered)(fn, jobs)
 
         yield run_there
+
+
+@contextlib.contextmanager
+def thread_pool(workers: int) -> Iterator[Mapper]:
+    """A ``map(fn, jobs)`` on ``workers`` threads, results in the order they finish: for jobs that each run a
+    subprocess (a host's training script), where a process pool would only add a second interpreter."""
+    with ThreadPoolExecutor(workers) as pool:
+        def run_threads(fn: Callable[[Any], Any], jobs: Iterable[Any], ordered: bool = False) -> Iterator[Any]:
+            futures = [pool.submit(fn, job) for job in jobs]
+            return (f.result() for f in (futures if ordered else as_completed(futures)))
+
+        yield run_threads

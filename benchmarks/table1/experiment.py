@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import shutil
@@ -10,14 +9,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
 from ..common import ROOT
 from ..common.cache import run_cached
 from ..common.machine import load_average
+from ..common.pool import thread_pool
 from .models import flags
 from .report import FIGURE_SAMPLES
 
@@ -122,16 +120,6 @@ def cache_key(job: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in job.items() if k not in ("checkout", "classifier", "real", "work")}
 
 
-@contextlib.contextmanager
-def thread_mapper(workers: int) -> Iterator[Callable[..., Iterator[Any]]]:
-    """A :data:`benchmarks.common.pool.Mapper` on threads: each job is a subprocess already."""
-    with ThreadPoolExecutor(workers) as pool:
-        def run_threads(fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
-            return (future.result() for future in as_completed([pool.submit(fn, item) for item in items]))
-
-        yield run_threads
-
-
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Everything ``args`` asks for: the runs, in ``args.workers`` processes, those already in
     ``args.cache`` read back; the result. Of the sample grids only the figure's are kept (the first seed's
@@ -155,7 +143,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                   f"IS-fashion {row['is_fashion']:.2f}  FD-fashion {row['fd_fashion']:7.2f}  "
                   f"({row['train_seconds']:.0f}s)", flush=True)
 
-        with thread_mapper(args.workers) as mapper:
+        with thread_pool(args.workers) as mapper:  # each job is a subprocess already
             rows = run_cached(_run_job, todo, mapper, cache_key, args.cache, report_row)
         if args.cache is not None:
             print(f"{len(done)} of {len(todo)} runs trained, the rest read from {args.cache}", flush=True)

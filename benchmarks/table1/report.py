@@ -58,18 +58,18 @@ def plain_fd(result: dict[str, Any]) -> dict[str, float]:
     return {m: mean(values(result["rows"], m, "plain", "fd_fashion")) for m in result["settings"]["models"]}
 
 
-def weak_baselines(result: dict[str, Any]) -> dict[str, float]:
-    """Model -> plain's mean FD-fashion, for the models whose plain run is over :data:`WEAK` times the lowest
-    plain FD-fashion among the benchmark's models."""
-    fd = plain_fd(result)
-    best = min((v for v in fd.values() if not math.isnan(v)), default=math.nan)
-    return {m: v for m, v in fd.items() if v > WEAK * best}
+def weak_baselines(fd: dict[str, float]) -> tuple[str | None, dict[str, float]]:
+    """From :func:`plain_fd`: the model with the lowest plain FD-fashion, and model -> plain FD-fashion for
+    those over :data:`WEAK` times it."""
+    best = min((m for m in fd if not math.isnan(fd[m])), key=fd.get, default=None)
+    return best, {m: v for m, v in fd.items() if best is not None and v > WEAK * fd[best]}
 
 
 def summary(result: dict[str, Any]) -> list[str]:
     """One line per setting and metric: on how many models it was better, worse or indistinguishable
     (p < 0.05), a win against a weak baseline marked as one; then the weak baselines."""
-    found, weak = verdicts(result), weak_baselines(result)
+    found, fd = verdicts(result), plain_fd(result)
+    best, weak = weak_baselines(fd)
     lines = []
     for setting in result["settings"]["settings"][1:]:
         for key, name, _ in METRICS:
@@ -87,8 +87,6 @@ def summary(result: dict[str, Any]) -> list[str]:
                          + "no difference at p < 0.05 on the rest"
                          + (f"; not run on {', '.join(untested)} (refused or failed)." if untested else "."))
     if weak:
-        fd = plain_fd(result)
-        best = min((m for m in fd if not math.isnan(fd[m])), key=fd.get)
         lines.append(f"- Weak baselines (plain FD-fashion over {WEAK:g}× the lowest, {best}'s {fd[best]:.0f}): "
                      + ", ".join(f"{m} {v:.0f}" for m, v in weak.items())
                      + ". A setting that beats one of these beats a generator that has not learned the data yet.")
