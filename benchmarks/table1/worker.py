@@ -27,12 +27,10 @@ import torch
 from torch.optim.optimizer import register_optimizer_step_post_hook
 
 
-def run(job: dict) -> dict:
-    from hjgan_plugin.metrics.fashion import FashionClassifier, fd_fashion, is_fashion
-
-    from ..common.results import image_list
-    from .models import sampler
-
+def train_script(job: dict) -> tuple[dict | None, float, list[float], list[str], str]:
+    """Run the job's patched script as ``__main__`` from its folder, ``torch``/``numpy`` seeded first.
+    Returns its module globals (``None`` if the plugin refused the setting), the wall seconds, the times of
+    its optimizer steps, its printed lines and the refusal's message (``""`` when it ran)."""
     torch.set_num_threads(1)
     folder = Path(job["checkout"]) / "implementations" / job["model"]
     argv = [f"{job['model']}.py", *job["args"], *job["flags"]]
@@ -43,6 +41,7 @@ def run(job: dict) -> dict:
     steps: list[float] = []  # when each optimizer step ended: the training loop's clock, without start-up
     hook = register_optimizer_step_post_hook(lambda *_: steps.append(time.perf_counter()))
     start = time.perf_counter()
+    script, refused = None, ""
     try:
         os.chdir(folder)
         sys.argv = argv
@@ -51,13 +50,23 @@ def run(job: dict) -> dict:
     except ValueError as exc:  # the plugin's refusal (cgan's exchange pairs nothing): a row that says so
         if "pairs nothing" not in str(exc):
             raise
-        return {"model": job["model"], "setting": job["setting"], "seed": job["seed"], "refused": str(exc),
-                **dict.fromkeys(("is_fashion", "fd_fashion", "train_seconds", "seconds_per_iteration"), float("nan"))}
+        refused = str(exc)
     finally:
         os.chdir(cwd)
         hook.remove()
-    seconds = time.perf_counter() - start
-    lines = log.getvalue().splitlines()
+    return script, time.perf_counter() - start, steps, log.getvalue().splitlines(), refused
+
+
+def run(job: dict) -> dict:
+    from hjgan_plugin.metrics.fashion import FashionClassifier, fd_fashion, is_fashion
+
+    from ..common.results import image_list
+    from .models import sampler
+
+    script, seconds, steps, lines, refused = train_script(job)
+    if script is None:
+        return {"model": job["model"], "setting": job["setting"], "seed": job["seed"], "refused": refused,
+                **dict.fromkeys(("is_fashion", "fd_fashion", "train_seconds", "seconds_per_iteration"), float("nan"))}
     fake = sampler(job["model"], script)(job["samples"], 10_000 + job["seed"])
     clf = FashionClassifier.load(job["classifier"])
     real = torch.load(job["real"], weights_only=True)

@@ -5,6 +5,11 @@
 writes torchvision's ``DIR/MNIST/raw/`` from four IDX files (:mod:`hjgan_plugin.datasets.torchvision_mnist`),
 so ``torchvision.datasets.MNIST(DIR, download=True)``, as the PyTorch-GAN scripts call it, finds the
 files and does not download.
+
+    hjgan data dsprites|shaded|shaded-grey DIR [--format mnist|folder|stylegan2-zip] [--size S] [--n N]
+
+renders a known-factor set (:mod:`hjgan_plugin.datasets.known_factors`) in a host's own input format,
+with its factors beside the images (:mod:`hjgan_plugin.datasets.host_formats`).
 """
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from pathlib import Path
 
 import click
 
+from ..datasets.known_factors import FACTOR_SETS, factor_set
 from ..datasets.idx import DEBIAN_FASHION_MNIST, MNIST_FILES, IDXError
 from ..datasets.torchvision_mnist import LAYOUTS, legacy_cache, write_mnist_layout
 
@@ -73,3 +79,40 @@ def mnist(root: Path, source: Path | None, subset: int | None, force: bool, link
         click.echo(f"warning: {cache} holds training.pt and test.pt, which torchvision loads instead of raw/; "
                    "remove that folder to use these files", err=True)
     click.echo(f"torchvision.datasets.{layout}({str(root)!r}, download=True) now loads these without downloading")
+
+
+def _known_factor_command(name: str) -> click.Command:
+    from ..datasets.host_formats import FORMATS
+
+    fs = factor_set(name)
+
+    @click.argument("root", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+    @click.option("--format", "fmt", type=click.Choice(FORMATS), default="mnist" if fs.channels == 1 else "folder",
+                  show_default=True, help="mnist: torchvision's MNIST layout (PyTorch-GAN); folder: PNGs in "
+                                          "DIR/images (ProGAN); stylegan2-zip: DIR/dataset.zip (StyleGAN2-ADA)")
+    @click.option("--size", type=click.IntRange(min=4), default=32, show_default=True,
+                  help="image height and width in pixels (a power of two for folder and stylegan2-zip)")
+    @click.option("--n", "n", type=click.IntRange(min=1), default=10000, show_default=True,
+                  help="training images (mnist adds a sixth as many test images)")
+    @click.option("--seed", type=int, default=0, show_default=True, help="seed of the factor draws")
+    @click.option("--force", is_flag=True, help="replace DIR if it is not empty")
+    def command(root: Path, fmt: str, size: int, n: int, seed: int, force: bool) -> None:
+        from ..datasets.host_formats import write_known_factor_set
+
+        try:
+            written = write_known_factor_set(root, fs, fmt, size, n, seed=seed, force=force)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
+        except FileExistsError as exc:
+            raise click.ClickException(f"{exc}; --force replaces it") from None
+        click.echo(f"wrote {n} {size}x{size} {name} images ({', '.join(fs.factor_names)}) as {fmt} to {root}")
+        click.echo(f"factors: {root / 'factors.npy'}; description: {root / 'known_factors.json'}")
+        click.echo(f"for {written.meta['host']}: {written.data_path}  {written.flags}")
+
+    command.__doc__ = (f"Render the known-factor set '{name}' ({fs.description}) in a host's input format, with "
+                       "its factors beside the images. Nothing is downloaded.")
+    return data.command(name)(command)
+
+
+for _name in FACTOR_SETS:
+    _known_factor_command(_name)

@@ -1,0 +1,119 @@
+"""The known-factor runs of the PyTorch-GAN scripts: a patched checkout on a rendered set, the read-out, jobs."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from ..common import ROOT
+from ..common.cache import run_cached
+from ..common.machine import load_average
+from ..common.pool import thread_pool
+from ..table1.experiment import job_folder
+
+
+def prepare(checkout: Path, work: Path, factors: str, size: int, images: int, models: list[str]) -> Path:
+    """A patched copy of ``checkout``'s scripts in ``work`` whose ``data/mnist`` holds ``images`` rendered
+    images of the set ``factors`` at ``size`` pixels in torchvision's MNIST layout (``hjgan data``'s writer)."""
+    from hjgan_pytorch_gan import MODELS as SCRIPTS
+    from hjgan_pytorch_gan import patching
+
+    from hjgan_plugin.datasets.host_formats import write_known_factor_set
+    from hjgan_plugin.datasets.known_factors import factor_set
+
+    repo = work / "checkout"
+    for script in SCRIPTS:  # the version check reads all twelve
+        shutil.copytree(checkout / "implementations" / script, repo / "implementations" / script)
+    patching.patch(repo)
+    write_known_factor_set(repo / "data" / "mnist", factor_set(factors), "mnist", size, images, seed=1)
+    return repo
+
+
+def readout(path: Path, factors: str, size: int, work: Path, samples: int) -> dict[str, Any]:
+    """The read-out (trained once, seed 0, or loaded from ``path``) and ``samples`` real rendered images
+    (seed 2, unseen by the read-out and the scripts) saved for the FD; its held-out report."""
+    import torch
+
+    from hjgan_plugin.metrics.factor_readout import FactorReadout
+
+    torch.set_num_threads(2)
+    start = time.perf_counter()
+    model = FactorReadout.cached(path, factors, size, progress=True)
+    real, _ = model.rendered(samples, seed=2)
+    torch.save(real, work / "real.pt")
+    shutil.copy2(path, work / "readout.pt") if path != work / "readout.pt" else None
+    return {**model.report, "config": model.config(), "seconds": time.perf_counter() - start}
+
+
+def _name(job: dict[str, Any]) -> str:
+    return f"{job['model']}-{job['setting']}-{job['seed']}".replace(":", "_").replace("/", "_")
+
+
+def _run_job(job: dict[str, Any]) -> dict[str, Any]:
+    name, work = _name(job), Path(job["work"])
+    job_path, result_path = work / f"{name}.job.json", work / f"{name}.result.json"
+    job_path.write_text(json.dumps(job))
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-m", "benchmarks.known.worker", str(job_path), str(result_path)],
+                          env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{name} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+    return json.loads(result_path.read_text())
+
+
+def jobs(args: argparse.Namespace, repo: Path, work: Path, settings: dict[str, list[str]]) -> list[dict[str, Any]]:
+    out = []
+    for seed in args.seeds:
+        for model in args.models:
+            for setting, flags in settings.items():
+                job = {"model": model, "setting": setting, "seed": seed, "flags": flags,
+                       "args": ["--n_epochs", "1", "--batch_size", str(args.batch_size), "--img_size",
+                                str(args.size), "--latent_dim", str(args.latent_dim),
+                                "--sample_interval", "1000000000"],
+                       "iterations": args.iterations, "samples": args.samples, "vp_pairs": args.vp_pairs,
+                       "factors": args.factors, "grid": seed == args.seeds[0],
+                       "readout": str(work / "readout.pt"), "real": str(work / "real.pt"), "work": str(work)}
+                job["checkout"] = str(job_folder(repo, work, job))
+                out.append(job)
+    return out
+
+
+def cache_key(job: dict[str, Any]) -> dict[str, Any]:
+    """What a finished row depends on: the job without its paths."""
+    return {k: v for k, v in job.items() if k not in ("checkout", "readout", "real", "work", "grid")}
+
+
+def run(args: argparse.Namespace, settings: dict[str, list[str]]) -> dict[str, Any]:
+    """Every run ``args`` and ``settings`` ask for, in ``args.workers`` processes, those in ``args.cache``
+    read back; the result."""
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="hjgan-known-") as tmp:
+        work = Path(tmp)
+        repo = prepare(args.checkout, work, args.factors, args.size, args.iterations * args.batch_size, args.models)
+        ro = readout(args.readout or work / "readout.pt", args.factors, args.size, work, args.samples)
+        print(f"read-out: held-out {ro}", flush=True)
+        todo = jobs(args, repo, work, settings)
+        done: list[dict[str, Any]] = []
+
+        def report_row(row: dict[str, Any]) -> None:
+            done.append(row)
+            print(f"[{len(done)}/{len(todo)}] {row['model']} {row['setting']:28s} seed {row['seed']}  "
+                  f"MIG {row.get('mig', float('nan')):.3f}  DCI {row.get('dci_d', float('nan')):.3f}  "
+                  f"VP {row.get('vp', float('nan')):.3f}  FD {row.get('fd', float('nan')):8.2f}  "
+                  f"valid {row.get('valid', float('nan')):.3f}  {row['seconds_per_iteration'] * 1000:.0f} ms/it",
+                  flush=True)
+
+        with thread_pool(args.workers) as mapper:
+            rows = run_cached(_run_job, todo, mapper, cache_key, args.cache, report_row)
+    return {"settings": {k: v for k, v in vars(args).items() if k not in ("checkout", "cache", "readout", "out")}
+            | {"flags": settings, "upstream": "eriklindernoren/PyTorch-GAN 36d3c77"},
+            "readout": ro, "rows": rows,
+            "machine": {"cpus": os.cpu_count(), "load_after": load_average(), "seconds": time.perf_counter() - start}}
