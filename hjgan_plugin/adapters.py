@@ -27,6 +27,10 @@ class Adapter:
         unrolled GAN takes D's steps with it); ``None``: unknown.
     :param matches: ``(G) -> bool``; lets ``attach`` pick this adapter automatically.
     :param description: one line for ``hjgan plugins``.
+    :param tradeoff: what the project measured of the penalty at its default settings on this host, when it
+        did not pay (worse samples, no disentanglement gain): ``attach`` warns with it
+        (:class:`~hjgan_plugin.errors.TradeOffWarning`) while the penalty's weights and layers are the
+        defaults. Empty: nothing measured, or it paid.
     """
 
     name: str
@@ -38,6 +42,7 @@ class Adapter:
     description: str = ""
     generator_adversarial_loss: Callable[..., Tensor] | None = None
     discriminator_loss: Callable[..., Tensor] | None = None
+    tradeoff: str = ""
 
     def generator_fn(self, G: Callable) -> Callable[..., Any]:
         """G as the estimators call it: ``fn(z, *args, **kwargs)``."""

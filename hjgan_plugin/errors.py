@@ -19,3 +19,8 @@ class NonFiniteExchangeWarning(NonFiniteWarning):
 
 class LowPrecisionWarning(UserWarning):
     """G's activations are float16/bfloat16: second differences lose digits to rounding."""
+
+
+class TradeOffWarning(UserWarning):
+    """The adapter's host has been measured with ``--hj`` at its default settings, and it did not pay there:
+    the message says what the measurement found (quality, cost), so a user weighs it before a long run."""

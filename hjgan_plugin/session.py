@@ -23,7 +23,7 @@ from torch import Tensor, nn
 from .adapters import Adapter
 from .config import HJConfig
 from .context import PluginContext
-from .errors import NonFinitePenaltyWarning
+from .errors import NonFinitePenaltyWarning, TradeOffWarning
 from .directions import check_latent
 from .exchange import BUILTIN_RULES, WeightExchange
 from .layers import OUTPUT, capture
@@ -39,6 +39,15 @@ ROLES = ("G", "D")
 def _distributed() -> bool:
     return torch.distributed.is_available() and torch.distributed.is_initialized() \
         and torch.distributed.get_world_size() > 1
+
+
+_WEIGHT_FIELDS = ("penalty", "alpha", "beta", "game", "lambda_h", "lambda_j", "epsilon", "layers")
+
+
+def _default_weights(config: HJConfig) -> bool:
+    """True while every field that sets the penalty's weight or layers is at its default."""
+    default = HJConfig()
+    return all(getattr(config, f) == getattr(default, f) for f in _WEIGHT_FIELDS)
 
 
 class Session:
@@ -64,6 +73,9 @@ class Session:
         self._scalars: dict[str, Any] = {}  # the last penalty step's terms (NaN where a term was skipped)
         layers = config.layers if config.layers != (OUTPUT,) or adapter.layers is None else adapter.layers
         self.regularizes_output = tuple(layers) == (OUTPUT,)
+        if adapter.tradeoff and config.penalty != "none" and _default_weights(config):
+            warnings.warn(TradeOffWarning(f"--hj on {adapter.name} at its default weights: {adapter.tradeoff}"),
+                          stacklevel=3)
         base = adapter.generator_fn(generator)
         if self.regularizes_output:
             self.penalty_generator: Callable = base

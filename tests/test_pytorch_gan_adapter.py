@@ -452,3 +452,27 @@ def test_apply_check_and_reverse_on_a_matching_checkout(tmp_path, monkeypatch):
     assert snapshot(repo) == before
     with pytest.raises(PatchError, match="no pytorch-gan patch"):
         ptg_patching.patch(repo, models=["cogan"])
+
+
+@pytest.mark.parametrize("model, measured", [("acgan", "IS-fashion 1.85 -> 1.00 (collapsed)"),
+                                             ("dcgan", "cost 1.6-4.2x a plain iteration")])
+def test_hj_at_its_defaults_warns_with_what_was_measured_on_the_script(model, measured):
+    from hjgan_plugin.errors import TradeOffWarning
+
+    G, D, extra = networks(model)
+    with pytest.warns(TradeOffWarning, match=f"--hj on pytorch-gan[a-z-]* at its default weights: measured") as got:
+        hj.attach(options("--hj"), G, D, adam(G), adam(D), model=model, **extra)
+    assert measured in str(got[0].message) and "no setting has been shown to raise disentanglement" in str(got[0].message)
+
+
+@pytest.mark.parametrize("argv", [("--hj", "--hj-lambda-h", "0.01"), ("--hj", "--hj-penalty", "none"),
+                                  ("--hj", "--hj-layers", "conv_blocks.4")])
+def test_a_tuned_or_penalty_free_setting_is_not_warned_about(argv):
+    import warnings
+
+    from hjgan_plugin.errors import TradeOffWarning
+
+    G, D, extra = networks("dcgan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TradeOffWarning)
+        hj.attach(options(*argv), G, D, adam(G), adam(D), model="dcgan", **extra)
