@@ -113,6 +113,9 @@ RUN_HERE = {
     "hjgan eval ndb train.npy generated.npy --k 100": ("ndb", "jsd"),
     "hjgan eval factors latents.npy factors.npy": ("mig", "dci"),
     "hjgan plugins": ("plugins (entry-point group 'hjgan'):",),
+    "hjgan data shaded-grey kf --size 16 --n 200": ("wrote 200 16x16 shaded-grey images", "--img_size 16 --channels 1"),
+    "hjgan data shaded kf-rgb --format stylegan2-zip --size 16 --n 200": ("for StyleGAN2-ADA train.py", "dataset.zip"),
+    "hjgan data dsprites kf-pg --format folder --size 16 --n 200": ("for ProGAN", "--num_channels 1"),
     "hjgan discover --generator hjgan_plugin.testbed.bumps:make --latent-dim 4 --num-directions 4 --method joint "
     "--steps 200 --out dirs": ("wrote dirs/directions.pt", "wrote dirs/traversal.png", "wrote dirs/loss.png"),
 }
