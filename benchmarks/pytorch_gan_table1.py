@@ -68,16 +68,17 @@ def parse_args(argv: list[str] | None = None, suite: Suite = TABLE1, doc: str | 
     return args
 
 
-def command_line(argv: list[str], suite: Suite = TABLE1) -> str:
-    """The command as the page shows it: the hosts interpreter, without ``--checkout PATH`` and ``--cache PATH``
-    (local paths; the cache changes no result)."""
+def command_line(argv: list[str], suite: Suite = TABLE1, local: tuple[str, ...] = ("--checkout", "--cache"),
+                 name: str | None = None) -> str:
+    """The command as the page shows it: the hosts interpreter running ``benchmarks/NAME.py`` (default: the
+    suite's), without the ``local`` path options (``--checkout``, ``--cache``: they change no result)."""
     shown, skip = [], False
     for arg in argv:
-        if skip or arg.startswith(("--checkout", "--cache")):
-            skip = arg in ("--checkout", "--cache")
+        if skip or arg.startswith(local):
+            skip = arg in local
             continue
         shown.append(shlex.quote(arg))
-    return " ".join([f".venv-hosts/bin/python benchmarks/{suite.name}.py", *shown])
+    return " ".join([f".venv-hosts/bin/python benchmarks/{name or suite.name}.py", *shown])
 
 
 def main(argv: list[str] | None = None, suite: Suite = TABLE1, doc: str | None = None) -> None:

@@ -27,10 +27,14 @@ class Adapter:
         unrolled GAN takes D's steps with it); ``None``: unknown.
     :param matches: ``(G) -> bool``; lets ``attach`` pick this adapter automatically.
     :param description: one line for ``hjgan plugins``.
-    :param tradeoff: what the project measured of the penalty at its default settings on this host, when it
-        did not pay (worse samples, no disentanglement gain): ``attach`` warns with it
-        (:class:`~hjgan_plugin.errors.TradeOffWarning`) while the penalty's weights and layers are the
-        defaults. Empty: nothing measured, or it paid.
+    :param defaults: ``((field, value), ...)``: the option values this host runs at unless the user sets
+        them, e.g. ``(("lambda_h", 1e-4), ("layers", ("model.4", "output")))``, from the project's
+        measurements on it. ``attach(adapter=...)`` takes them for the options it is not passed (a ``config``
+        passed in is taken as it is: its integration applies them to the flags not given).
+    :param tradeoff: what the project measured of the penalty at this host's default settings (the built-in
+        ones, or ``defaults``), when it did not pay (worse samples, no disentanglement gain, or not at the
+        bar's cost): ``attach`` warns with it (:class:`~hjgan_plugin.errors.TradeOffWarning`) while the
+        penalty's weights and layers are those defaults. Empty: nothing measured, or it paid.
     """
 
     name: str
@@ -43,6 +47,13 @@ class Adapter:
     generator_adversarial_loss: Callable[..., Tensor] | None = None
     discriminator_loss: Callable[..., Tensor] | None = None
     tradeoff: str = ""
+    defaults: tuple[tuple[str, Any], ...] = ()
+
+    def defaults_text(self) -> str:
+        """The defaults as flags (``--hj-lambda-h=0.0001 --hj-layers=model.4,output``); empty without any."""
+        from .options import format_value
+
+        return " ".join(f"--hj-{field.replace('_', '-')}={format_value(value)}" for field, value in self.defaults)
 
     def generator_fn(self, G: Callable) -> Callable[..., Any]:
         """G as the estimators call it: ``fn(z, *args, **kwargs)``."""

@@ -194,7 +194,10 @@ def describe(pm: pluggy.PluginManager) -> str:
         origin = f" [{dist.project_name} {dist.version}]" if dist is not None else f" [{sources.get(name, 'registered')}]"
         lines.append(f"  {name}{origin}: {', '.join(hooks) or '(no hooks)'}")
     lines.append("adapters:")
-    lines += [f"  {name}: {adapter.description}" for name, adapter in sorted(adapters(pm).items())]
+    for name, adapter in sorted(adapters(pm).items()):
+        lines.append(f"  {name}: {adapter.description}")
+        if adapter.defaults:
+            lines.append(f"    defaults: {adapter.defaults_text()}")
     lines.append("exchange rules: " + ", ".join(exchange_rules(pm)))
     options = plugin_options(pm)
     lines.append("plugin options:" + ("" if options else " (none)"))

@@ -44,9 +44,10 @@ def _distributed() -> bool:
 _WEIGHT_FIELDS = ("penalty", "alpha", "beta", "game", "lambda_h", "lambda_j", "epsilon", "layers")
 
 
-def _default_weights(config: HJConfig) -> bool:
-    """True while every field that sets the penalty's weight or layers is at its default."""
-    default = HJConfig()
+def _default_weights(config: HJConfig, adapter: Adapter) -> bool:
+    """True while every field that sets the penalty's weight or layers is at the host's default (the
+    adapter's ``defaults``, else the built-in one)."""
+    default = HJConfig(**dict(adapter.defaults))
     return all(getattr(config, f) == getattr(default, f) for f in _WEIGHT_FIELDS)
 
 
@@ -73,7 +74,7 @@ class Session:
         self._scalars: dict[str, Any] = {}  # the last penalty step's terms (NaN where a term was skipped)
         layers = config.layers if config.layers != (OUTPUT,) or adapter.layers is None else adapter.layers
         self.regularizes_output = tuple(layers) == (OUTPUT,)
-        if adapter.tradeoff and config.penalty != "none" and _default_weights(config):
+        if adapter.tradeoff and config.penalty != "none" and _default_weights(config, adapter):
             warnings.warn(TradeOffWarning(f"--hj on {adapter.name} at its default weights: {adapter.tradeoff}"),
                           stacklevel=3)
         base = adapter.generator_fn(generator)
@@ -308,15 +309,16 @@ def attach(generator: Callable, discriminator: nn.Module | None = None, *,
     :param manual_steps: the caller calls ``session.step(role)`` itself after each optimizer step (an
         integration whose optimizers are built after the session); no optimizer needed for the exchange.
     :param fields: any option (docs/design.md §7): ``penalty="joint"``, ``lambda_h=0.1``, ..., and the
-        options plugins declare (``msgan_weight=0.5`` with the MSGAN example plugin).
+        options plugins declare (``msgan_weight=0.5`` with the MSGAN example plugin). Without ``config``, the
+        adapter's ``defaults`` fill the options not given here.
     """
     if "enabled" in fields:
         raise TypeError("attach() enables the plugin by being called; 'enabled' is the command line's switch")
     pm = plugin_manager or get_plugin_manager()
-    base = config.to_dict() if config is not None else {}
+    chosen = _select_adapter(adapter, generator, pm)
+    base = config.to_dict() if config is not None else dict(chosen.defaults)
     base.update(fields)
     base["enabled"] = True
     cfg = HJConfig.from_dict(base, plugin_manager=pm)
     return Session(generator, discriminator, cfg, optimizer_G=optimizer_G, optimizer_D=optimizer_D,
-                   adapter=_select_adapter(adapter, generator, pm), plugin_manager=pm, pairs=pairs,
-                   manual_steps=manual_steps)
+                   adapter=chosen, plugin_manager=pm, pairs=pairs, manual_steps=manual_steps)

@@ -150,6 +150,14 @@ def test_unrolled_runs_through_lsgan_s_flags_and_wgan_gp_refuses_it(patched):
     assert "--hj-unrolled-steps needs the trainer's G and D losses, and adapter 'pytorch-gan'" in done.stderr
 
 
+def run_benchmark(command: list[str]) -> subprocess.CompletedProcess:
+    """One benchmark command in the hosts environment, from the repository root; it must succeed."""
+    done = subprocess.run(command, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"}, capture_output=True,
+                          text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done
+
+
 def test_table1_benchmark_end_to_end_on_two_models(tmp_path):
     """benchmarks/pytorch_gan_table1.py on the real scripts, tiny: two models, two seeds, three settings;
     cgan's exchange is the refusal row."""
@@ -180,14 +188,33 @@ def test_remedies_benchmark_end_to_end_resumes_from_its_cache(tmp_path):
                "bgan", "--seeds", "0", "--iterations", "8", "--img-size", "16", "--samples", "300",
                "--classifier-epochs", "1", "--settings", "plain", "topk:0.75", "unrolled:5:0.001", "--cache", str(cache),
                "--out", str(out)]
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    run_benchmark(command)
     result = json.loads((out / "pytorch_gan_remedies.json").read_text())
     assert [r["setting"] for r in result["rows"] if r["model"] == "gan"] == ["plain", "topk:0.75", "unrolled:5:0.001"]
     assert all(1 <= r["is_fashion"] <= 10 and not r.get("refused") for r in result["rows"])
     assert len(cache.read_text().splitlines()) == 6
-    again = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
-    assert again.returncode == 0 and "0 of 6 runs trained" in again.stdout
+    assert "0 of 6 runs trained" in run_benchmark(command).stdout
     assert json.loads((out / "pytorch_gan_remedies.json").read_text())["rows"] == result["rows"]
     assert "| gan |" in (out / "pytorch_gan_remedies.md").read_text()
+
+
+def test_known_factor_benchmark_end_to_end_resumes_from_its_cache(tmp_path):
+    """benchmarks/pytorch_gan_known_factors.py on the real gan and dcgan scripts, tiny: plain and the recipe
+    layers (which must name modules of upstream's generators) on the shaded-grey set, then again on the
+    same cache: nothing is trained twice."""
+    out, cache = tmp_path / "out", tmp_path / "runs.jsonl"
+    command = [PYTHON, str(ROOT / "benchmarks" / "pytorch_gan_known_factors.py"), "--checkout", CHECKOUT,
+               "--models", "gan", "dcgan", "--settings", "plain", "recipe:0.01:every=2", "--seeds", "0",
+               "--iterations", "8", "--samples", "400", "--vp-pairs", "400", "--readout-images", "2000",
+               "--readout-epochs", "1", "--cache", str(cache), "--out", str(out)]
+    assert "4 of 4 runs trained" in run_benchmark(command).stdout
+    result = json.loads((out / "pytorch_gan_known_factors.json").read_text())
+    assert [(r["model"], r["setting"]) for r in result["rows"]] == [
+        ("gan", "plain"), ("gan", "recipe:0.01:every=2"), ("dcgan", "plain"), ("dcgan", "recipe:0.01:every=2")]
+    assert all(0 <= r["mig"] <= 1 and r["fd"] > 0 and 0 <= r["valid"] <= 1 for r in result["rows"])
+    assert result["rows"][0]["hj_log"] == "" and result["rows"][1]["hj_log"].startswith("[hj] [G step")
+    assert result["readout"]["config"]["n_train"] == 2000 and result["settings"]["size"] == 16
+    assert "0 of 4 runs trained" in run_benchmark(command).stdout
+    page = (out / "pytorch_gan_known_factors.md").read_text()
+    assert "| recipe layers, λ_H 0.01, every 2 |" in page and "## dcgan" in page and "One seed: a screen" in page
+    assert "--checkout" not in page and (out / "pytorch_gan_known_factors.png").stat().st_size > 0

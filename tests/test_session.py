@@ -295,3 +295,29 @@ def test_fine_tuning_a_plain_state_dict_ramps_the_penalty_from_zero(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "{'G': 5, 'D': 5}" in out.stdout
+
+
+def test_an_adapter_s_defaults_fill_the_options_attach_is_not_given():
+    from hjgan_plugin import HJConfig, hookimpl
+    from hjgan_plugin.adapters import Adapter
+    from hjgan_plugin.plugin_manager import describe, get_plugin_manager
+
+    host = Adapter(name="host-with-defaults", defaults=(("lambda_h", 1e-3), ("interval", 2)))
+    G = torch.nn.Linear(3, 4)
+    assert attach(G, adapter=host).config.lambda_h == 1e-3
+    config = attach(G, adapter=host, lambda_h=0.5).config
+    assert (config.lambda_h, config.interval) == (0.5, 2)
+    assert attach(G, adapter=host, config=HJConfig(enabled=True)).config.lambda_h == 0.1  # a config is as given
+    assert host.defaults_text() == "--hj-lambda-h=0.001 --hj-interval=2"
+    pm = get_plugin_manager()
+
+    class Plugin:
+        @hookimpl
+        def hjgan_register_adapters(self):
+            return [host]
+
+    pm.register(Plugin(), name="host-with-defaults")
+    try:
+        assert "  host-with-defaults: \n    defaults: --hj-lambda-h=0.001 --hj-interval=2" in describe(pm)
+    finally:
+        pm.unregister(name="host-with-defaults")

@@ -226,3 +226,27 @@ def test_a_finished_run_is_read_back_from_the_cache_not_trained_again(tmp_path):
         moved = {**job, "checkout": "/b", "classifier": "/b/c.pt", "real": "/b/r.pt", "work": "/b"}  # another temp dir
         again = run_cached(fake_run, [moved, {**job, "iterations": 6}], mapper, experiment.cache_key, cache)
     assert sorted(trained) == [0, 0, 1] and again[0] == first[0]  # only the job with other iterations trained again
+
+
+def test_a_failed_run_stops_the_runs_not_started_yet():
+    import threading
+    import time
+
+    from benchmarks.common.pool import thread_pool
+
+    started = []
+    lock = threading.Lock()
+
+    def job(i):
+        with lock:
+            started.append(i)
+        if i == 0:
+            raise RuntimeError("run 0 failed")
+        time.sleep(0.05)
+        return i
+
+    begin = time.perf_counter()
+    with pytest.raises(RuntimeError, match="run 0 failed"):
+        with thread_pool(1) as mapper:
+            list(mapper(job, range(50)))
+    assert len(started) < 5 and time.perf_counter() - begin < 1.0  # not the 50 × 0.05 s of the rest

@@ -39,6 +39,11 @@ def thread_pool(workers: int) -> Iterator[Mapper]:
     with ThreadPoolExecutor(workers) as pool:
         def run_threads(fn: Callable[[Any], Any], jobs: Iterable[Any], ordered: bool = False) -> Iterator[Any]:
             futures = [pool.submit(fn, job) for job in jobs]
-            return (f.result() for f in (futures if ordered else as_completed(futures)))
+            try:
+                for future in (futures if ordered else as_completed(futures)):
+                    yield future.result()
+            finally:  # a failed job (or an interrupted caller) cancels those not started: fail fast
+                for future in futures:
+                    future.cancel()
 
         yield run_threads

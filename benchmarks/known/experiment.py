@@ -17,6 +17,7 @@ from ..common.cache import run_cached
 from ..common.machine import load_average
 from ..common.pool import thread_pool
 from ..table1.experiment import job_folder
+from .settings import flags as setting_flags
 
 
 def prepare(checkout: Path, work: Path, factors: str, size: int, images: int, models: list[str]) -> Path:
@@ -36,16 +37,17 @@ def prepare(checkout: Path, work: Path, factors: str, size: int, images: int, mo
     return repo
 
 
-def readout(path: Path, factors: str, size: int, work: Path, samples: int) -> dict[str, Any]:
-    """The read-out (trained once, seed 0, or loaded from ``path``) and ``samples`` real rendered images
-    (seed 2, unseen by the read-out and the scripts) saved for the FD; its held-out report."""
+def readout(path: Path, factors: str, size: int, work: Path, samples: int, **fit: Any) -> dict[str, Any]:
+    """The read-out (trained once, seed 0, or loaded from ``path``; ``fit``: ``n_train``, ``epochs``) and
+    ``samples`` real rendered images (seed 2, unseen by the read-out and the scripts) saved for the FD; its
+    held-out report."""
     import torch
 
     from hjgan_plugin.metrics.factor_readout import FactorReadout
 
     torch.set_num_threads(2)
     start = time.perf_counter()
-    model = FactorReadout.cached(path, factors, size, progress=True)
+    model = FactorReadout.cached(path, factors, size, progress=True, **fit)
     real, _ = model.rendered(samples, seed=2)
     torch.save(real, work / "real.pt")
     shutil.copy2(path, work / "readout.pt") if path != work / "readout.pt" else None
@@ -69,12 +71,13 @@ def _run_job(job: dict[str, Any]) -> dict[str, Any]:
     return json.loads(result_path.read_text())
 
 
-def jobs(args: argparse.Namespace, repo: Path, work: Path, settings: dict[str, list[str]]) -> list[dict[str, Any]]:
+def jobs(args: argparse.Namespace, repo: Path, work: Path) -> list[dict[str, Any]]:
+    """One job per seed, model and setting of ``args`` (:mod:`.settings` gives each setting's flags)."""
     out = []
     for seed in args.seeds:
         for model in args.models:
-            for setting, flags in settings.items():
-                job = {"model": model, "setting": setting, "seed": seed, "flags": flags,
+            for setting in args.settings:
+                job = {"model": model, "setting": setting, "seed": seed, "flags": setting_flags(setting, model),
                        "args": ["--n_epochs", "1", "--batch_size", str(args.batch_size), "--img_size",
                                 str(args.size), "--latent_dim", str(args.latent_dim),
                                 "--sample_interval", "1000000000"],
@@ -91,16 +94,19 @@ def cache_key(job: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in job.items() if k not in ("checkout", "readout", "real", "work", "grid")}
 
 
-def run(args: argparse.Namespace, settings: dict[str, list[str]]) -> dict[str, Any]:
-    """Every run ``args`` and ``settings`` ask for, in ``args.workers`` processes, those in ``args.cache``
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Every run ``args`` asks for, in ``args.workers`` processes, those in ``args.cache``
     read back; the result."""
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="hjgan-known-") as tmp:
         work = Path(tmp)
         repo = prepare(args.checkout, work, args.factors, args.size, args.iterations * args.batch_size, args.models)
-        ro = readout(args.readout or work / "readout.pt", args.factors, args.size, work, args.samples)
+        ro = readout(args.readout or work / "readout.pt", args.factors, args.size, work, args.samples,
+                     n_train=args.readout_images, epochs=args.readout_epochs)
         print(f"read-out: held-out {ro}", flush=True)
-        todo = jobs(args, repo, work, settings)
+        todo = jobs(args, repo, work)
+        for job in todo:  # a row depends on the read-out that scored it
+            job["readout_config"] = ro["config"]
         done: list[dict[str, Any]] = []
 
         def report_row(row: dict[str, Any]) -> None:
@@ -113,7 +119,10 @@ def run(args: argparse.Namespace, settings: dict[str, list[str]]) -> dict[str, A
 
         with thread_pool(args.workers) as mapper:
             rows = run_cached(_run_job, todo, mapper, cache_key, args.cache, report_row)
+        print(f"{len(done)} of {len(todo)} runs trained", flush=True)
     return {"settings": {k: v for k, v in vars(args).items() if k not in ("checkout", "cache", "readout", "out")}
-            | {"flags": settings, "upstream": "eriklindernoren/PyTorch-GAN 36d3c77"},
+            | {"flags": {m: {s: setting_flags(s, m) for s in args.settings} for m in args.models},
+               "upstream": "eriklindernoren/PyTorch-GAN 36d3c77"},
             "readout": ro, "rows": rows,
-            "machine": {"cpus": os.cpu_count(), "load_after": load_average(), "seconds": time.perf_counter() - start}}
+            "machine": {"cpus": os.cpu_count(), "load_after": load_average(), "seconds": time.perf_counter() - start,
+                        "trained": len(done), "runs": len(todo)}}

@@ -24,14 +24,17 @@ from torch import Tensor, nn
 from hjgan_plugin import HJConfig
 from hjgan_plugin import attach as core_attach
 from hjgan_plugin.adapters import Adapter
+from hjgan_plugin.options import BUILTIN_OPTIONS
 from hjgan_plugin.session import Session
 
-from .adapters import AAENetworks, convention_for
+from .adapters import AAENetworks, convention_for, defaults_epilog
 from .report import format_line
 
 def add_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """``--hj`` and every ``--hj-*`` flag, installed plugins' options included
-    (:meth:`hjgan_plugin.HJConfig.add_argparse_args`)."""
+    (:meth:`hjgan_plugin.HJConfig.add_argparse_args`); ``--help`` ends with the scripts' measured defaults."""
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = "\n\n".join(filter(None, [parser.epilog, defaults_epilog()]))
     return HJConfig.add_argparse_args(parser)
 
 
@@ -110,6 +113,9 @@ def attach(opt: argparse.Namespace, generator: nn.Module, discriminator: nn.Modu
     G = AAENetworks(encoder, generator) if encoder is not None else generator
     if adapter is None:
         adapter = convention_for(model, G).adapter(model)
+    if isinstance(adapter, Adapter):  # the script's measured defaults, for the --hj-* flags not given
+        given = {o.field for o in BUILTIN_OPTIONS if getattr(opt, o.dest, None) is not None}
+        fields = {**{k: v for k, v in adapter.defaults if k not in given}, **fields}
     if getattr(opt, "hj_exchange_pairing", None) is None and "exchange_pairing" not in fields:
         fields["exchange_pairing"] = "adapter"  # the core's positional mirror pairs nothing on most scripts
     if optimizer_info is not None:

@@ -1,0 +1,109 @@
+"""Does ``--hj`` pay on a PyTorch-GAN script? Plain against ``--hj`` at a λ sweep, on a known-factor set.
+
+Every run is the real upstream script (a checkout at 36d3c77, copied and patched by
+``hjgan_pytorch_gan.patching``) trained from scratch on images rendered by ``hjgan data`` (default: the
+grey shaded ball, factors x, y, radius and light direction), then scored through a factor read-out trained
+on rendered images alone: MIG and DCI (disentanglement), VP (no factors needed), FD on the read-out's
+features and the valid fraction (quality), and seconds per iteration (cost). Welch's test over seeds
+compares each setting with plain. Runs in the hosts environment (the scripts import torchvision):
+
+    bash scripts/setup.sh --hosts
+    .venv-hosts/bin/python benchmarks/pytorch_gan_known_factors.py --checkout ~/PyTorch-GAN --cache known.jsonl
+
+(``--checkout`` defaults to ``HJGAN_PYTORCH_GAN_DIR``.) The defaults (gan, the MLP script: its plain run learns
+the set in 1500 iterations on a CPU, dcgan's does not in 800; 20 settings: a λ sweep over five decades at
+the output and at the recipe layers, lazy and sub-batch variants and a λ 1e-8 control that changes only the
+random stream; 5 seeds: 100 runs) take about 50 minutes on 2 cores and write ``pytorch_gan_known_factors.{md,json,png}`` to
+``docs/benchmarks``; ``--from-json`` redraws them; ``--cache FILE`` keeps finished runs, so an interrupted
+benchmark resumes and a later call with more seeds trains only the new ones.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+if not __package__:  # run as a file: make the `benchmarks` package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.common.results import add_output_arguments, dumps_compact, read_json  # noqa: E402
+from benchmarks.known import settings as known_settings  # noqa: E402
+
+NAME = "pytorch_gan_known_factors"
+DEFAULT_SETTINGS = ("plain", "hj", "out:1e-08", "out:0.0001", "out:0.001", "out:0.01", "out:0.1", "out:1",
+                    "recipe:3e-05", "recipe:0.0001", "recipe:0.0003", "recipe:0.001", "recipe:0.01", "recipe:0.1",
+                    "recipe:1", "recipe:0.0001:every=4", "recipe:0.0001:every=8", "out:0.0001:every=4",
+                    "recipe:0.0001:sub=0.25", "recipe:0.001:every=4")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    from hjgan_plugin.datasets.known_factors import FACTOR_SETS
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    default = os.environ.get("HJGAN_PYTORCH_GAN_DIR")
+    parser.add_argument("--checkout", type=Path, default=Path(default) if default else None,
+                        help="eriklindernoren/PyTorch-GAN checkout at 36d3c77 (default: $HJGAN_PYTORCH_GAN_DIR)")
+    parser.add_argument("--models", nargs="+", default=["gan"], choices=sorted(known_settings.RECIPE_LAYERS),
+                        help="z-only scripts with a recipe layer set (default: %(default)s)")
+    parser.add_argument("--settings", nargs="+", default=list(DEFAULT_SETTINGS), type=known_settings.check,
+                        help="plain, hj (the defaults), out:LAMBDA or recipe:LAMBDA (λ_H; λ_J = λ_H·1e-3), "
+                             "optionally :biased; default: %(default)s")
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
+    parser.add_argument("--factors", default="shaded-grey", choices=sorted(FACTOR_SETS))
+    parser.add_argument("--size", type=int, default=16, help="image size, the scripts' --img_size")
+    parser.add_argument("--iterations", type=int, default=1500, help="iterations per run (one epoch of that many batches)")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--latent-dim", type=int, default=8, help="the scripts' --latent_dim (upstream: 100)")
+    parser.add_argument("--samples", type=int, default=2000, help="generated (and real) images per score")
+    parser.add_argument("--vp-pairs", type=int, default=2000, help="image pairs for VP (0: skip)")
+    parser.add_argument("--workers", type=int, default=2, help="runs at a time, one thread each")
+    parser.add_argument("--readout", type=Path, default=None,
+                        help="a FactorReadout file to reuse or create (default: train one in the run's folder)")
+    parser.add_argument("--readout-images", type=int, default=20000, help="rendered images the read-out trains on")
+    parser.add_argument("--readout-epochs", type=int, default=8)
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="JSON-lines file of finished runs: reused, and each new run appended (resumable)")
+    parser.add_argument("--name", default=NAME, help="file stem of the page, JSON and figure (default %(default)s)")
+    add_output_arguments(parser, from_json="redraw the page and figure from this JSON instead of running")
+    args = parser.parse_args(argv)
+    if args.from_json is None:
+        if args.checkout is None or not (args.checkout / "implementations" / "dcgan" / "dcgan.py").is_file():
+            parser.error("--checkout (or HJGAN_PYTORCH_GAN_DIR) must be an eriklindernoren/PyTorch-GAN checkout")
+        if "plain" not in args.settings:
+            parser.error("--settings must include plain: every other setting is compared with it")
+        if args.vp_pairs and args.vp_pairs < 50 * args.latent_dim:
+            parser.error(f"--vp-pairs {args.vp_pairs}: VP trains on 10% of the pairs, 5 per latent at least: use "
+                         f">= {50 * args.latent_dim} for --latent-dim {args.latent_dim}, or 0 to skip VP")
+        if args.size < 16 or args.size & (args.size - 1):
+            parser.error(f"--size {args.size}: use a power of two >= 16 (dcgan's discriminator halves it four "
+                         "times, the read-out takes powers of two)")
+    args.settings = ["plain"] + [s for s in dict.fromkeys(args.settings) if s != "plain"]
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    from benchmarks.known import report
+    from benchmarks.pytorch_gan_table1 import command_line
+
+    args = parse_args(argv)
+    # the local paths (checkout, cache, output folder, read-out file) change no result
+    shown = command_line(sys.argv[1:] if argv is None else argv, local=("--checkout", "--cache", "--out", "--readout"),
+                         name=NAME)
+    name = args.name
+    if args.from_json is not None:
+        result = read_json(args.from_json)
+    else:
+        from benchmarks.known.experiment import run
+
+        result = run(args)
+        result["command"] = shown
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / f"{name}.json").write_text(dumps_compact(result))
+    report.write(result, args.out, name, result.get("command") or shown)
+    print(f"wrote {args.out / (name + '.md')}")
+
+
+if __name__ == "__main__":
+    main()
