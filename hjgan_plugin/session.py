@@ -315,10 +315,12 @@ def attach(generator: Callable, discriminator: nn.Module | None = None, *,
     if "enabled" in fields:
         raise TypeError("attach() enables the plugin by being called; 'enabled' is the command line's switch")
     pm = plugin_manager or get_plugin_manager()
-    chosen = _select_adapter(adapter, generator, pm)
-    base = config.to_dict() if config is not None else dict(chosen.defaults)
+    base = config.to_dict() if config is not None else {}
     base.update(fields)
     base["enabled"] = True
     cfg = HJConfig.from_dict(base, plugin_manager=pm)
+    chosen = _select_adapter(adapter, generator, pm)
+    if config is None and chosen.defaults:  # the host's measured recipe, under what the call gives
+        cfg = HJConfig.from_dict({**dict(chosen.defaults), **base}, plugin_manager=pm)
     return Session(generator, discriminator, cfg, optimizer_G=optimizer_G, optimizer_D=optimizer_D,
                    adapter=chosen, plugin_manager=pm, pairs=pairs, manual_steps=manual_steps)

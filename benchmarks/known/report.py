@@ -91,8 +91,9 @@ def render(result: dict[str, Any], name: str, command: str) -> str:
     return "\n".join(lines)
 
 
-def _tiles(grid: list, latent_dim: int, steps: int = 5) -> np.ndarray:
-    """The first base point's traversal: one row per latent, ``steps`` columns."""
+def _tiles(grid: list, latent_dim: int, steps: int = 5, shown: int = 12) -> np.ndarray:
+    """The first base point's traversal: one row per latent (the first ``shown``), ``steps`` columns."""
+    latent_dim = min(latent_dim, shown)
     images = np.asarray(grid)[: latent_dim * steps]
     size = int(round(math.sqrt(images.shape[1])))
     if size * size != images.shape[1]:
@@ -153,10 +154,11 @@ def plot(result: dict[str, Any], path: Path) -> None:
                 continue
             ax.imshow(_tiles(run["grid"], st["latent_dim"]), cmap="gray", vmin=0, vmax=1)
             ax.set_title(f"{model}, {label(s)}, seed {seed}: MIG {run['mig']:.2f}, FD {run['fd']:.1f}\n"
-                         f"each row moves one latent from -2 to 2", fontsize=9)
+                         f"each row moves one latent from -2 to 2"
+                         + (f" (the first 12 of {st['latent_dim']})" if st["latent_dim"] > 12 else ""), fontsize=9)
     save(fig, path, dpi=80)
 
 
 def write(result: dict[str, Any], out: Path, name: str, command: str) -> None:
-    write_page(out / f"{name}.md", render(result, name, command))
+    write_page(out / f"{name}.md", render(result, name, command), keep_hand_written=True)
     plot(result, out / f"{name}.png")

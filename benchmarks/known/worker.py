@@ -18,6 +18,7 @@ import torch
 from ..table1.worker import train_script
 
 TRAVERSE = (-2.0, -1.0, 0.0, 1.0, 2.0)
+SHOWN_LATENTS = 12  # traversal rows kept for the figure
 
 
 def _generator(script: dict, model: str):
@@ -31,14 +32,16 @@ def _generator(script: dict, model: str):
 
 
 def traversal(G, latent_dim: int, seed: int, rows: int = 3) -> list:
-    """Images ``(rows · latent_dim, len(TRAVERSE))``: each latent moved alone from a few base points."""
+    """Each latent moved alone from ``rows`` base points (drawn in one batch, for G's BatchNorm statistics);
+    the first base point's images of the first :data:`SHOWN_LATENTS` latents, ``len(TRAVERSE)`` per latent."""
     base = torch.randn(rows, latent_dim, generator=torch.Generator().manual_seed(seed))
     z = base[:, None, None, :].repeat(1, latent_dim, len(TRAVERSE), 1)
     for d in range(latent_dim):
         z[:, d, :, d] = torch.tensor(TRAVERSE)
     with torch.no_grad():  # one batch of 64 or so: BatchNorm statistics of a batch the size of training's
         images = G(z.reshape(-1, latent_dim)).clamp(0, 1)
-    return [[round(float(v), 3) for v in img.flatten()] for img in images]
+    kept = images[: min(latent_dim, SHOWN_LATENTS) * len(TRAVERSE)]  # the first base point's, as the page shows
+    return [[round(float(v), 3) for v in img.flatten()] for img in kept]
 
 
 def run(job: dict) -> dict:
