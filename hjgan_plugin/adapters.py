@@ -51,9 +51,9 @@ class Adapter:
 
     def defaults_text(self) -> str:
         """The defaults as flags (``--hj-lambda-h=0.0001 --hj-layers=model.4,output``); empty without any."""
-        from .options import format_value
+        from .options import flags_text
 
-        return " ".join(f"--hj-{field.replace('_', '-')}={format_value(value)}" for field, value in self.defaults)
+        return flags_text(self.defaults)
 
     def generator_fn(self, G: Callable) -> Callable[..., Any]:
         """G as the estimators call it: ``fn(z, *args, **kwargs)``."""

@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from .options import BUILTIN_OPTIONS, Option, format_value, parse_game, parse_layers
+from .options import BUILTIN_OPTIONS, Option, flag_text, parse_game, parse_layers
 
 if TYPE_CHECKING:  # pragma: no cover
     import pluggy
@@ -216,12 +216,12 @@ class HJConfig:
         for option in BUILTIN_OPTIONS:
             value = getattr(self, option.field)
             if value != option.default:
-                out.append(f"{option.flag}={format_value(value)}")
+                out.append(flag_text(option.field, value))
         declared = _plugin_options(None)
         for name, value in self.plugin_options.items():
             if name in declared and value == declared[name].default:
                 continue
-            out.append(f"--hj-{name.replace('_', '-')}={format_value(value)}")
+            out.append(flag_text(name, value))
         return out
 
 

@@ -73,6 +73,21 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
+def flag_name(field: str) -> str:
+    """The flag of option ``field``: ``exchange_every`` -> ``--hj-exchange-every``."""
+    return "--hj-" + field.replace("_", "-")
+
+
+def flag_text(field: str, value: Any) -> str:
+    """One option as a flag with its value: ``--hj-lambda-h=0.0001``."""
+    return f"{flag_name(field)}={format_value(value)}"
+
+
+def flags_text(values: Sequence[tuple[str, Any]]) -> str:
+    """``(field, value)`` pairs as one line of flags (an adapter's defaults, for ``hjgan plugins`` and ``--help``)."""
+    return " ".join(flag_text(field, value) for field, value in values)
+
+
 @dataclass(frozen=True)
 class Option:
     """One config field and its flag.
@@ -94,7 +109,7 @@ class Option:
 
     @property
     def flag(self) -> str:
-        return "--hj-" + self.field.replace("_", "-")
+        return flag_name(self.field)
 
     @property
     def help_text(self) -> str:

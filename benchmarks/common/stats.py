@@ -41,6 +41,12 @@ def seeds_needed(sd_a: float, sd_b: float, difference: float) -> int:
     return math.ceil((detectable_difference(sd_a, sd_b, 1) / difference) ** 2)
 
 
+def values(rows: Sequence[dict], model: str, setting: str, key: str) -> list[float]:
+    """``key`` of every row of ``model`` at ``setting`` (one per seed), NaN where a row lacks it or holds None."""
+    return [math.nan if r.get(key) is None else float(r[key]) for r in rows
+            if r["model"] == model and r["setting"] == setting]
+
+
 def mean(vals: Sequence[float]) -> float:
     """The mean of the values that are not NaN (NaN if none is)."""
     vals = [v for v in vals if not math.isnan(v)]

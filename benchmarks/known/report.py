@@ -14,15 +14,11 @@ import numpy as np
 
 from ..common.markdown import table, write_page
 from ..common.plots import PALETTE, pyplot, save
-from ..common.stats import compare, mean, mean_std, p_text
+from ..common.stats import compare, mean, mean_std, p_text, values
 from .settings import label
 
 MIG_GAIN, QUALITY_SLACK, MAX_COST = 0.10, 0.10, 1.3
 SCORES = (("mig", "MIG", True), ("dci_d", "DCI", True), ("vp", "VP", True))
-
-
-def values(rows: list[dict[str, Any]], model: str, setting: str, key: str) -> list[float]:
-    return [float(r.get(key, math.nan)) for r in rows if r["model"] == model and r["setting"] == setting]
 
 
 def judge(rows: list[dict[str, Any]], model: str, setting: str) -> dict[str, Any]:

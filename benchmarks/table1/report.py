@@ -11,7 +11,7 @@ import numpy as np
 from ..common.machine import loads_text
 from ..common.markdown import table, write_page
 from ..common.plots import PALETTE, pyplot, save
-from ..common.stats import compare, mean, mean_std, p_text
+from ..common.stats import compare, mean, mean_std, p_text, values
 from .models import SUITES, TABLE1, Suite, label
 
 #: The paper's Table 1 (IS on MNIST, Inception-v3, 25 000 iterations, 10 000 samples): model ->
@@ -32,10 +32,6 @@ FLOOR = 1.1
 WEAK = 2.0
 FIGURE_SAMPLES = 32  # samples per panel of the figure (4 x 8)
 METRICS = (("is_fashion", "IS-fashion", True), ("fd_fashion", "FD-fashion", False))
-
-
-def values(rows: list[dict[str, Any]], model: str, setting: str, key: str) -> list[float]:
-    return [math.nan if r[key] is None else r[key] for r in rows if r["model"] == model and r["setting"] == setting]
 
 
 def verdicts(result: dict[str, Any]) -> dict[tuple[str, str, str], tuple[float, float, str]]:

@@ -28,6 +28,7 @@ from typing import Any, Callable
 from torch import Tensor, nn
 
 from hjgan_plugin.adapters import Adapter
+from hjgan_plugin.options import flags_text
 
 from .losses import DISCRIMINATOR_LOSSES, GENERATOR_LOSSES
 from .pairing import aae_pairs, aligned_mirror_pairs, autoencoder_pairs, explained
@@ -149,14 +150,14 @@ def registered() -> list[Adapter]:
 
 def _defaults_note(convention: str) -> str:
     """``"; gan's script runs at --hj-...``: the measured defaults of the convention's scripts, for ``hjgan plugins``."""
-    notes = [f"{m}'s script runs at {Adapter(name=m, defaults=DEFAULTS[m]).defaults_text()} unless set"
+    notes = [f"{m}'s script runs at {flags_text(DEFAULTS[m])} unless set"
              for m, name in MODELS.items() if name == convention and m in DEFAULTS]
     return "".join("; " + note for note in notes)
 
 
 def defaults_epilog() -> str:
     """What ``--help`` of a patched script says about the scripts' own defaults."""
-    lines = [f"  {m}: {Adapter(name=m, defaults=d).defaults_text()}" for m, d in DEFAULTS.items()]
+    lines = [f"  {m}: {flags_text(d)}" for m, d in DEFAULTS.items()]
     return ("hjgan_plugin: these scripts run --hj at their measured defaults unless the flag is given:\n"
             + "\n".join(lines) + "\nevery other script at the built-in defaults shown above.")
 
