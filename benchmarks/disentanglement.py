@@ -16,6 +16,7 @@ the default game times the base λ), so "joint" is exactly "hessian + jacobian".
     python benchmarks/disentanglement.py                   # 4 configs × 3 seeds, ~12 min on 2 cores
     python benchmarks/disentanglement.py --suite lazy --vp-pairs 0   # interval 1/2/4/8, sub-batch: cost and MIG
     python benchmarks/disentanglement.py --suite lambda --vp-pairs 0 # each config at λ x0.25/0.5/1/2, ~19 min
+    python benchmarks/disentanglement.py --suite layers --vp-pairs 0 # the penalty on hidden layers, ~12 min
     python benchmarks/disentanglement.py --suite lambda --from-json docs/benchmarks/lambda_sweep.json  # redraw
     python benchmarks/disentanglement.py --seeds 0 --iters 200 --vp-pairs 2000 --out /tmp/x   # smoke run
 """

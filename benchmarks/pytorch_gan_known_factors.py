@@ -16,6 +16,12 @@ the output and at the recipe layers, lazy and sub-batch variants and a λ 1e-8 c
 random stream; 5 seeds: 100 runs) take about 50 minutes on 2 cores and write ``pytorch_gan_known_factors.{md,json,png}`` to
 ``docs/benchmarks``; ``--from-json`` redraws them; ``--cache FILE`` keeps finished runs, so an interrupted
 benchmark resumes and a later call with more seeds trains only the new ones.
+
+``--use finetune`` measures the other use: per model and seed one plain run of ``--pretrain-epochs`` epochs
+saves a checkpoint (``--hj-save``), and every setting resumes it (``--hj-resume``) for one more epoch, ``plain``
+included, so that plain and ``--hj`` have trained equally long. Its defaults (750 iterations after 1500 plain
+ones; λ ramped in over the first 250 steps, as the Hessian Penalty's fine-tuning runs ramp it; 11 settings,
+5 seeds) take about 25 minutes and write ``pytorch_gan_known_factors_finetune.*``.
 """
 from __future__ import annotations
 
@@ -31,10 +37,15 @@ from benchmarks.common.results import add_output_arguments, dumps_compact, read_
 from benchmarks.known import settings as known_settings  # noqa: E402
 
 NAME = "pytorch_gan_known_factors"
+USES = ("scratch", "finetune")
 DEFAULT_SETTINGS = ("plain", "hj", "out:1e-08", "out:0.0001", "out:0.001", "out:0.01", "out:0.1", "out:1",
                     "recipe:3e-05", "recipe:0.0001", "recipe:0.0003", "recipe:0.001", "recipe:0.01", "recipe:0.1",
                     "recipe:1", "recipe:0.0001:every=4", "recipe:0.0001:every=8", "out:0.0001:every=4",
                     "recipe:0.0001:sub=0.25", "recipe:0.001:every=4")
+RAMP = 250
+FINETUNE_SETTINGS = ("plain", "hj", "out:0.0001:warmup=250", "out:0.001:warmup=250", "out:0.01:warmup=250",
+                     "out:0.1:warmup=250", "recipe:0.0001:warmup=250", "recipe:0.001:warmup=250",
+                     "recipe:0.01:warmup=250", "recipe:0.1:warmup=250", "recipe:0.01", "recipe:0.01:warmup=250:every=4")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -47,13 +58,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="eriklindernoren/PyTorch-GAN checkout at 36d3c77 (default: $HJGAN_PYTORCH_GAN_DIR)")
     parser.add_argument("--models", nargs="+", default=["gan"], choices=sorted(known_settings.RECIPE_LAYERS),
                         help="z-only scripts with a recipe layer set (default: %(default)s)")
-    parser.add_argument("--settings", nargs="+", default=list(DEFAULT_SETTINGS), type=known_settings.check,
+    parser.add_argument("--use", choices=USES, default="scratch",
+                        help="scratch: train each setting from scratch; finetune: resume one plain run per seed "
+                             "(default: %(default)s)")
+    parser.add_argument("--settings", nargs="+", default=None, type=known_settings.check,
                         help="plain, hj (the defaults), out:LAMBDA or recipe:LAMBDA (λ_H; λ_J = λ_H·1e-3), "
-                             "optionally :biased; default: %(default)s")
+                             "optionally :biased, :every=N, :sub=F, :warmup=N; default: "
+                             f"{' '.join(DEFAULT_SETTINGS)} (scratch), {' '.join(FINETUNE_SETTINGS)} (finetune)")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
     parser.add_argument("--factors", default="shaded-grey", choices=sorted(FACTOR_SETS))
     parser.add_argument("--size", type=int, default=16, help="image size, the scripts' --img_size")
-    parser.add_argument("--iterations", type=int, default=1500, help="iterations per run (one epoch of that many batches)")
+    parser.add_argument("--iterations", type=int, default=None,
+                        help="iterations per run, one epoch of that many batches (default: 1500 scratch, 750 finetune)")
+    parser.add_argument("--pretrain-epochs", type=int, default=2,
+                        help="finetune: epochs of the plain run each setting resumes (default: %(default)s)")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--latent-dim", type=int, default=8, help="the scripts' --latent_dim (upstream: 100)")
     parser.add_argument("--samples", type=int, default=2000, help="generated (and real) images per score")
@@ -65,9 +83,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--readout-epochs", type=int, default=8)
     parser.add_argument("--cache", type=Path, default=None,
                         help="JSON-lines file of finished runs: reused, and each new run appended (resumable)")
-    parser.add_argument("--name", default=NAME, help="file stem of the page, JSON and figure (default %(default)s)")
+    parser.add_argument("--name", default=None,
+                        help=f"file stem of the page, JSON and figure (default {NAME}, or {NAME}_finetune)")
     add_output_arguments(parser, from_json="redraw the page and figure from this JSON instead of running")
     args = parser.parse_args(argv)
+    finetune = args.use == "finetune"
+    args.settings = args.settings or list(FINETUNE_SETTINGS if finetune else DEFAULT_SETTINGS)
+    args.iterations = args.iterations or (750 if finetune else 1500)
+    args.name = args.name or (f"{NAME}_finetune" if finetune else NAME)
+    if args.pretrain_epochs < 1:
+        parser.error(f"--pretrain-epochs {args.pretrain_epochs}: must be >= 1")
     if args.from_json is None:
         if args.checkout is None or not (args.checkout / "implementations" / "dcgan" / "dcgan.py").is_file():
             parser.error("--checkout (or HJGAN_PYTORCH_GAN_DIR) must be an eriklindernoren/PyTorch-GAN checkout")

@@ -74,8 +74,8 @@ def command_line(argv: list[str], suite: Suite = TABLE1, local: tuple[str, ...] 
     suite's), without the ``local`` path options (``--checkout``, ``--cache``: they change no result)."""
     shown, skip = [], False
     for arg in argv:
-        if skip or arg.startswith(local):
-            skip = arg in local
+        if skip or arg in local or arg.startswith(tuple(f"{flag}=" for flag in local)):
+            skip = arg in local  # `--cache FILE` skips FILE too; `--cache=FILE` is one argument
             continue
         shown.append(shlex.quote(arg))
     return " ".join([f".venv-hosts/bin/python benchmarks/{name or suite.name}.py", *shown])

@@ -218,3 +218,46 @@ def test_known_factor_benchmark_end_to_end_resumes_from_its_cache(tmp_path):
     page = (out / "pytorch_gan_known_factors.md").read_text()
     assert "| recipe layers, λ_H 0.01, every 2 |" in page and "## dcgan" in page and "One seed: a screen" in page
     assert "--checkout" not in page and (out / "pytorch_gan_known_factors.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize("model", ["gan", "infogan", "aae"])
+def test_a_plain_run_saved_with_hj_save_is_fine_tuned_with_hj_and_its_ramp(model, patched, tmp_path):
+    """``--hj-save`` on a plain run writes a checkpoint that torch alone reads (infogan's third optimizer and
+    aae's encoder included); ``--hj-resume`` with ``--hj --hj-warmup`` fine-tunes it, the ramp from 0."""
+    path = tmp_path / f"{model}.pt"
+    out, _ = run(patched, model, "--hj-save", str(path))
+    assert f"[hj] saved {path} (2 generator steps)" in out and "[hj] [" not in out
+    read = subprocess.run([PYTHON, "-c", "import sys, torch; s = torch.load(sys.argv[1], weights_only=True); "
+                           "print(s['model'], sorted(k for k in s if k.startswith(('optimizer', 'encoder'))))",
+                           str(path)], capture_output=True, text=True, check=True).stdout.split(" ", 1)
+    extra = {"infogan": ["optimizer_info"], "aae": ["encoder"]}.get(model, [])
+    assert read[0] == model and eval(read[1]) == sorted(["optimizer_D", "optimizer_G", *extra])  # noqa: S307
+    out, _ = run(patched, model, "--hj-resume", str(path), "--hj", "--hj-warmup", "4", "--hj-lambda-h", "0.01")
+    assert f"[hj] resumed {model} from {path} (2 generator steps)" in out and "[hj] [G step" in out
+    ramp = [line for line in out.splitlines() if line.startswith("[hj] [G step")]
+    assert "[ramp: 0.25]" in ramp[0], ramp[0]  # the fine-tuning run's first step: 1/4 of the ramp from the resume
+    if model == "gan":
+        with pytest.raises(AssertionError, match="written by gan.py, not dcgan.py"):
+            run(patched, "dcgan", "--hj-resume", str(path))
+
+
+def test_known_factor_benchmark_fine_tunes_one_plain_run_per_seed(tmp_path):
+    """``--use finetune``: one plain run per model and seed (``--hj-save``), every setting resumed from it, plain
+    included; a second call on the same cache trains nothing."""
+    out, cache = tmp_path / "out", tmp_path / "runs.jsonl"
+    command = [PYTHON, str(ROOT / "benchmarks" / "pytorch_gan_known_factors.py"), "--checkout", CHECKOUT,
+               "--use", "finetune", "--settings", "plain", "recipe:0.01:warmup=4", "--seeds", "0", "1",
+               "--iterations", "8", "--samples", "400", "--vp-pairs", "400", "--readout-images", "2000",
+               "--readout-epochs", "1", "--cache", str(cache), "--out", str(out)]
+    assert "4 of 4 runs trained" in run_benchmark(command).stdout
+    result = json.loads((out / "pytorch_gan_known_factors_finetune.json").read_text())
+    rows = result["rows"]
+    assert [(r["setting"], r["seed"]) for r in rows] == [("plain", 0), ("recipe:0.01:warmup=4", 0),
+                                                         ("plain", 1), ("recipe:0.01:warmup=4", 1)]
+    assert all(r["pretrain_seconds"] > 0 and 0 <= r["mig"] <= 1 for r in rows)
+    assert rows[0]["hj_log"] == "" and rows[1]["hj_log"].startswith("[hj] [G step 7]")
+    assert result["settings"]["use"] == "finetune" and result["settings"]["pretrain_epochs"] == 2
+    assert "0 of 4 runs trained" in run_benchmark(command).stdout
+    page = (out / "pytorch_gan_known_factors_finetune.md").read_text()
+    assert "fine-tuning a plain run" in page and "trained plain for 16 iterations once per seed" in page
+    assert "| recipe layers, λ_H 0.01, ramp 4 |" in page

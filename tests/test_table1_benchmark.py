@@ -168,6 +168,9 @@ def test_command_line_leaves_out_the_local_checkout_and_arguments_are_checked():
     with pytest.raises(SystemExit):
         parse_args(["--from-json", "x.json", "--models", "wgan"])
     assert command_line(["--seeds", "0"], REMEDIES) == ".venv-hosts/bin/python benchmarks/pytorch_gan_remedies.py --seeds 0"
+    # a shown option that only starts like a local one stays, with its value
+    assert command_line(["--readout", "r.pt", "--readout-images", "2000"], local=("--readout",)).endswith(
+        ".py --readout-images 2000")
 
 
 def test_differences_between_collapsed_generators_are_not_verdicts():

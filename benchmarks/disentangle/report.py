@@ -116,6 +116,26 @@ def published_reference() -> str:
     return "\n".join(lines)
 
 
+def render_against_baseline(rows: list[dict[str, Any]]) -> str:
+    """Each config against the baseline: MIG and valid fraction gains with Welch's p over seeds, and whether
+    the config keeps quality (its mean valid fraction at least 90% of the baseline's, no seed below the gate)."""
+    from ..common.stats import compare, p_text
+
+    base = [r for r in rows if r["config"] == "baseline"]
+    lines = ["", "## Against the baseline (Welch's t over seeds)", ""]
+    body = []
+    for name in [n for n in CONFIGS if n != "baseline" and any(r["config"] == n for r in rows)]:
+        runs = [r for r in rows if r["config"] == name]
+        gain, p, _ = compare([r["mig"] for r in runs], [r["mig"] for r in base], higher_better=True)
+        dvalid, p_valid, _ = compare([r["valid"] for r in runs], [r["valid"] for r in base], higher_better=True)
+        kept = (statistics.mean(r["valid"] for r in runs) >= 0.9 * statistics.mean(r["valid"] for r in base)
+                and min(r["valid"] for r in runs) >= VALID_GATE)
+        body.append([name, f"{gain:+.3f} ({p_text(p)})", f"{dvalid:+.3f} ({p_text(p_valid)})",
+                     "kept" if kept else "lost"])
+    lines += table(["config", "ΔMIG (p)", "Δvalid (p)", "quality"], body)
+    return "\n".join(lines)
+
+
 def write_md(rows: list[dict[str, Any]], args: argparse.Namespace, seeds: list[int], wall: float | None) -> str:
     """Print and write the suite's table (``<stem>.md``); returns the stem. ``wall`` None: kept from the old .md."""
     stem = OUTPUT_NAME[args.suite]
@@ -129,6 +149,8 @@ def write_md(rows: list[dict[str, Any]], args: argparse.Namespace, seeds: list[i
         text = render_lambda(rows).lstrip() + "\n\n" + text
     if args.suite == "terms":
         text += "\n\n" + published_reference()
+    if args.suite == "layers":
+        text = render_against_baseline(rows).lstrip() + "\n\n" + text
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)
     write_page(md, text)

@@ -49,7 +49,22 @@ def sweep_name(term: str, scale: float) -> str:
 
 SUITES["lambda"] = {"baseline": None,
                     **{sweep_name(t, s): scaled(t, s) for t in TERMS for s in LAMBDA_SCALES}}
-OUTPUT_NAME = {"terms": "disentanglement", "lazy": "lazy_cost", "lambda": "lambda_sweep"}
+# the references' recipe on the testbed: the penalty on G's intermediate activations instead of its image.
+# The testbed G has no normalization layer; its last two hidden activations (LeakyReLU after each Linear) are
+# the nearest thing to "after normalization". Their unweighted terms on a trained plain G are about 5e3
+# (Hessian) and 2e7 (Jacobian), against 1e3 and 2e4 at the output, hence λ_J = λ_H · 1e-3 here.
+HIDDEN = "net.3,net.5"
+
+
+def hidden(lambda_h: float, layers: str = HIDDEN, penalty: str = "joint") -> dict[str, Any]:
+    return {"penalty": penalty, "layers": layers, "lambda_h": lambda_h, "lambda_j": lambda_h * 1e-3}
+
+
+SUITES["layers"] = {"baseline": None, "joint": JOINT,
+                    "hidden 1e-5": hidden(1e-5), "hidden 1e-4": hidden(1e-4), "hidden 1e-3": hidden(1e-3),
+                    "hidden+out 1e-5": hidden(1e-5, HIDDEN + ",output"),
+                    "hidden H 1e-4": {"penalty": "hessian", "layers": HIDDEN, "lambda_h": 1e-4}}
+OUTPUT_NAME = {"terms": "disentanglement", "lazy": "lazy_cost", "lambda": "lambda_sweep", "layers": "layer_sweep"}
 CONFIGS: dict[str, dict[str, Any] | None] = {name: cfg for suite in SUITES.values() for name, cfg in suite.items()}
 VALID_GATE = 0.3  # docs/design.md §8: a MIG gain with valid fraction < 0.3 is degenerate
 

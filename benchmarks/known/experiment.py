@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,29 @@ def _name(job: dict[str, Any]) -> str:
     return f"{job['model']}-{job['setting']}-{job['seed']}".replace(":", "_").replace("/", "_")
 
 
+_LOCK = threading.Lock()
+_PRETRAINING: dict[str, threading.Lock] = {}
+
+
+def _pretrained(job: dict[str, Any]) -> dict[str, Any]:
+    """The plain run a fine-tuning job starts from (trained once per model and seed, by whichever of its jobs
+    comes first; the others wait for it): its row, with the checkpoint it saved."""
+    pre = job["pretrain"]
+    with _LOCK:
+        lock = _PRETRAINING.setdefault(pre["save"], threading.Lock())
+    with lock:
+        done = Path(pre["save"] + ".json")
+        if not done.exists():
+            done.write_text(json.dumps(_run_job(pre)))
+        return json.loads(done.read_text())
+
+
 def _run_job(job: dict[str, Any]) -> dict[str, Any]:
+    if job.get("pretrain"):  # fine-tuning: the plain checkpoint first, then this run resumes it
+        pre = _pretrained(job)
+        row = _run_job({k: v for k, v in job.items() if k != "pretrain"} | {"resume": job["pretrain"]["save"]})
+        return row | {"pretrain_seconds": pre["train_seconds"],
+                      "pretrain_seconds_per_iteration": pre["seconds_per_iteration"]}
     name, work = _name(job), Path(job["work"])
     job_path, result_path = work / f"{name}.job.json", work / f"{name}.result.json"
     job_path.write_text(json.dumps(job))
@@ -71,9 +94,23 @@ def _run_job(job: dict[str, Any]) -> dict[str, Any]:
     return json.loads(result_path.read_text())
 
 
+def _pretrain_job(job: dict[str, Any], args: argparse.Namespace, repo: Path, work: Path) -> dict[str, Any]:
+    """The plain run of ``job``'s model and seed for ``args.pretrain_epochs`` epochs, saved by ``--hj-save``."""
+    save = work / "pretrained" / f"{job['model']}-{job['seed']}.pt"
+    save.parent.mkdir(exist_ok=True)
+    args_ = ["--n_epochs", str(args.pretrain_epochs), *job["args"][2:]]
+    pre = {**job, "setting": "pretrain", "flags": ["--hj-save", str(save)], "args": args_, "score": False,
+           "iterations": args.iterations * args.pretrain_epochs, "grid": False, "save": str(save)}
+    pre["checkout"] = str(job_folder(repo, work, pre))
+    return pre
+
+
 def jobs(args: argparse.Namespace, repo: Path, work: Path) -> list[dict[str, Any]]:
-    """One job per seed, model and setting of ``args`` (:mod:`.settings` gives each setting's flags)."""
+    """One job per seed, model and setting of ``args`` (:mod:`.settings` gives each setting's flags). With
+    ``args.use == "finetune"`` each job resumes its model's and seed's plain run (``args.pretrain_epochs``
+    epochs, one per model and seed, shared by its settings) for one more epoch."""
     out = []
+    pretrain: dict[tuple[str, int], dict[str, Any]] = {}
     for seed in args.seeds:
         for model in args.models:
             for setting in args.settings:
@@ -85,13 +122,18 @@ def jobs(args: argparse.Namespace, repo: Path, work: Path) -> list[dict[str, Any
                        "factors": args.factors, "grid": seed == args.seeds[0],
                        "readout": str(work / "readout.pt"), "real": str(work / "real.pt"), "work": str(work)}
                 job["checkout"] = str(job_folder(repo, work, job))
+                if args.use == "finetune":
+                    job.update(use="finetune", pretrain_epochs=args.pretrain_epochs)
+                    if (model, seed) not in pretrain:
+                        pretrain[model, seed] = _pretrain_job(job, args, repo, work)
+                    job["pretrain"] = pretrain[model, seed]
                 out.append(job)
     return out
 
 
 def cache_key(job: dict[str, Any]) -> dict[str, Any]:
     """What a finished row depends on: the job without its paths."""
-    return {k: v for k, v in job.items() if k not in ("checkout", "readout", "real", "work", "grid")}
+    return {k: v for k, v in job.items() if k not in ("checkout", "readout", "real", "work", "grid", "pretrain")}
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:

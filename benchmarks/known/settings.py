@@ -5,7 +5,8 @@ it has them, else the built-in ones) and a λ at a layer set.
 stage's normalized activation, then the output: :data:`RECIPE_LAYERS`); both at ``--hj-lambda-h L`` and
 ``--hj-lambda-j L · 1e-3`` (the defaults' ratio, 0.1 : 1e-4). Suffixes: ``:biased`` adds
 ``--hj-unbiased false`` (the TF reference's variance, half the unbiased one at k = 2), ``:every=N`` the lazy
-``--hj-interval N``, ``:sub=F`` ``--hj-subbatch F``: ``recipe:0.01:every=4:sub=0.5``.
+``--hj-interval N``, ``:sub=F`` ``--hj-subbatch F``, ``:warmup=N`` the ramp ``--hj-warmup N`` (fine-tuning):
+``recipe:0.01:every=4:sub=0.5``.
 """
 from __future__ import annotations
 
@@ -25,8 +26,8 @@ RECIPE_LAYERS: dict[str, tuple[str, ...]] = {
 LAYER_SETS = ("out", "recipe")
 RATIO_J = 1e-3  # λ_J / λ_H, as in the defaults (0.1, 1e-4)
 #: Suffixes: ``biased`` (the TF reference's variance), ``every=N`` (lazy: every N G steps, gain N),
-#: ``sub=F`` (the penalty on a fraction F of the batch).
-SUFFIXES = ("biased", "every=N", "sub=F")
+#: ``sub=F`` (the penalty on a fraction F of the batch), ``warmup=N`` (λ ramps from 0 over N G steps).
+SUFFIXES = ("biased", "every=N", "sub=F", "warmup=N")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Setting:
     biased: bool = False
     every: int = 1
     sub: float = 1.0
+    warmup: int = 0
 
 
 def _number(setting: str, text: str, kind: type) -> float:
@@ -63,6 +65,8 @@ def parse(setting: str) -> Setting | None:
             extra["biased"] = True
         elif name == "every" and value:
             extra["every"] = int(_number(setting, value, int))
+        elif name == "warmup" and value:
+            extra["warmup"] = int(_number(setting, value, int))
         elif name == "sub" and value:
             extra["sub"] = _number(setting, value, float)
             if extra["sub"] > 1:
@@ -89,7 +93,7 @@ def flags(setting: str, model: str) -> list[str]:
     layers = ",".join(RECIPE_LAYERS[model]) if s.layers == "recipe" else "output"
     return ["--hj", "--hj-lambda-h", f"{s.lambda_h:g}", "--hj-lambda-j", f"{s.lambda_h * RATIO_J:g}",
             "--hj-layers", layers, "--hj-interval", str(s.every), "--hj-subbatch", f"{s.sub:g}",
-            "--hj-unbiased", "false" if s.biased else "true"]
+            "--hj-unbiased", "false" if s.biased else "true"] + (["--hj-warmup", str(s.warmup)] if s.warmup else [])
 
 
 def label(setting: str) -> str:
@@ -98,4 +102,4 @@ def label(setting: str) -> str:
         return "plain" if setting == "plain" else "--hj (the shipped defaults)"
     text = f"{'output' if s.layers == 'out' else 'recipe layers'}, λ_H {s.lambda_h:g}"
     return text + (", biased var" if s.biased else "") + (f", every {s.every}" if s.every > 1 else "") + \
-        (f", sub-batch {s.sub:g}" if s.sub < 1 else "")
+        (f", sub-batch {s.sub:g}" if s.sub < 1 else "") + (f", ramp {s.warmup}" if s.warmup else "")

@@ -48,11 +48,15 @@ def run(job: dict) -> dict:
     from hjgan_plugin.metrics.factor_readout import FactorReadout
     from hjgan_plugin.metrics.known_factor_scores import known_factor_scores
 
+    if job.get("resume"):  # fine-tuning: the script starts from the plain run's checkpoint
+        job = {**job, "flags": [*job["flags"], "--hj-resume", job["resume"]]}
     script, seconds, steps, lines, refused = train_script(job)
     row = {"model": job["model"], "setting": job["setting"], "seed": job["seed"], "train_seconds": seconds,
            "seconds_per_iteration": (steps[-1] - steps[0]) / max(1, len(steps) // 2 - 1) if steps else float("nan")}
     if script is None:
         return {**row, "refused": refused}
+    if job.get("score") is False:  # a pretraining run: its checkpoint is what counts
+        return row
     G, latent_dim = _generator(script, job["model"])
     readout = FactorReadout.load(job["readout"])
     real = torch.load(job["real"], weights_only=True)

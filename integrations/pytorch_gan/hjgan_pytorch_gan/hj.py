@@ -1,7 +1,7 @@
 """The glue the patched PyTorch-GAN scripts call, a few lines per script (docs/design.md §6):
 
     from hjgan_pytorch_gan import hj
-    hj.add_options(parser)                                   # --hj and every --hj-* flag
+    hj.add_options(parser)                                   # --hj, every --hj-* flag, --hj-save/--hj-resume
     ...
     session = hj.attach(opt, generator, discriminator, optimizer_G, optimizer_D, model="cgan")
     ...
@@ -9,7 +9,8 @@
 
 Without ``--hj``, :func:`attach` returns :data:`OFF`, whose penalty is the integer 0 and which touches
 neither the networks, the optimizers nor any random number generator: the script's numbers stay the
-same for the same seed. With ``--hj`` it returns a :class:`ScriptSession` around
+same for the same seed. ``--hj-save`` and ``--hj-resume`` (:mod:`.loading`, the scripts' checkpoints) work
+with or without ``--hj``. With ``--hj`` it returns a :class:`ScriptSession` around
 :func:`hjgan_plugin.attach`'s session with the model's adapter (:mod:`.adapters`); it prints the
 scalars after each penalty in the scripts' own ``[name: value]`` log style (:mod:`.report`).
 """
@@ -27,15 +28,20 @@ from hjgan_plugin.adapters import Adapter
 from hjgan_plugin.options import BUILTIN_OPTIONS
 from hjgan_plugin.session import Session
 
+from . import loading
 from .adapters import AAENetworks, convention_for, defaults_epilog
 from .report import format_line
 
+
 def add_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """``--hj`` and every ``--hj-*`` flag, installed plugins' options included
-    (:meth:`hjgan_plugin.HJConfig.add_argparse_args`); ``--help`` ends with the scripts' measured defaults."""
+    (:meth:`hjgan_plugin.HJConfig.add_argparse_args`), and the checkpoint flags (:mod:`.loading`);
+    ``--help`` ends with the scripts' measured defaults."""
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = "\n\n".join(filter(None, [parser.epilog, defaults_epilog()]))
-    return HJConfig.add_argparse_args(parser)
+    HJConfig.add_argparse_args(parser)
+    loading.add_options(parser)
+    return parser
 
 
 class _Off:
@@ -106,8 +112,14 @@ def attach(opt: argparse.Namespace, generator: nn.Module, discriminator: nn.Modu
     :param adapter: override the model's adapter (a registered name or an object).
     :param log_every: print the scalars every N generator steps (0: never).
     :param fields: option overrides, as :func:`hjgan_plugin.attach` takes them.
+
+    ``--hj-resume`` loads its checkpoint into the networks and optimizers first, and ``--hj-save`` starts
+    counting G steps, with or without ``--hj``.
     """
     config = HJConfig.from_argparse(opt)
+    parts = {"generator": generator, "discriminator": discriminator, "encoder": encoder, "optimizer_G": optimizer_G,
+             "optimizer_D": optimizer_D, "optimizer_info": optimizer_info}
+    loading.attach(opt, {k: v for k, v in parts.items() if v is not None}, model, optimizer_G)
     if not config.enabled:
         return OFF
     G = AAENetworks(encoder, generator) if encoder is not None else generator
