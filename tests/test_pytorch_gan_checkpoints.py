@@ -68,13 +68,19 @@ def test_a_checkpoint_is_plain_state_dicts_that_load_without_the_plugin(tmp_path
     assert not list(tmp_path.glob("run/.*.tmp"))
 
 
-def test_resume_continues_exactly_where_the_saved_run_stopped(tmp_path):
-    path = tmp_path / "gan.pt"
+def _saved_run(path, steps):
+    """A plain run of ``steps`` G steps with ``--hj-save path``, written as at the process's end."""
     G, D, opt_G, opt_D, session = _script("--hj-save", str(path))
     saver = _saver_of(opt_G)
-    _train(G, D, opt_G, opt_D, session, 4, seed=1)
-    saver.write()
+    _train(G, D, opt_G, opt_D, session, steps, seed=1)
+    saver.at_exit()
     saver.close()
+    return G, D, opt_G, opt_D, session
+
+
+def test_resume_continues_exactly_where_the_saved_run_stopped(tmp_path):
+    path = tmp_path / "gan.pt"
+    G, D, opt_G, opt_D, session = _saved_run(path, 4)
     _train(G, D, opt_G, opt_D, session, 3, seed=2)  # the uninterrupted run's next three steps
     G2, D2, opt_G2, opt_D2, session2 = _script("--hj-resume", str(path), seed=5)  # other initial weights
     _train(G2, D2, opt_G2, opt_D2, session2, 3, seed=2)
@@ -84,11 +90,7 @@ def test_resume_continues_exactly_where_the_saved_run_stopped(tmp_path):
 
 def test_fine_tuning_with_the_ramp_starts_the_plugin_at_the_resumed_step(tmp_path, capsys):
     path = tmp_path / "gan.pt"
-    G, D, opt_G, opt_D, session = _script("--hj-save", str(path))
-    saver = _saver_of(opt_G)
-    _train(G, D, opt_G, opt_D, session, 5, seed=1)
-    saver.at_exit()
-    saver.close()
+    G = _saved_run(path, 5)[0]
     assert f"[hj] saved {path} (5 generator steps)" in capsys.readouterr().out
     G2, D2, opt_G2, opt_D2, session2 = _script("--hj-resume", str(path), "--hj", "--hj-warmup", "4",
                                                "--hj-lambda-h", "0.01", "--hj-layers", "output")

@@ -198,15 +198,21 @@ def test_remedies_benchmark_end_to_end_resumes_from_its_cache(tmp_path):
     assert "| gan |" in (out / "pytorch_gan_remedies.md").read_text()
 
 
+def known_factor_command(tmp_path: Path, *options: str) -> list[str]:
+    """The known-factor benchmark, tiny (8 iterations, 400 samples, a one-epoch read-out), with a cache and an
+    output folder in ``tmp_path``."""
+    return [PYTHON, str(ROOT / "benchmarks" / "pytorch_gan_known_factors.py"), "--checkout", CHECKOUT, *options,
+            "--iterations", "8", "--samples", "400", "--vp-pairs", "400", "--readout-images", "2000",
+            "--readout-epochs", "1", "--cache", str(tmp_path / "runs.jsonl"), "--out", str(tmp_path / "out")]
+
+
 def test_known_factor_benchmark_end_to_end_resumes_from_its_cache(tmp_path):
     """benchmarks/pytorch_gan_known_factors.py on the real gan and dcgan scripts, tiny: plain and the recipe
     layers (which must name modules of upstream's generators) on the shaded-grey set, then again on the
     same cache: nothing is trained twice."""
-    out, cache = tmp_path / "out", tmp_path / "runs.jsonl"
-    command = [PYTHON, str(ROOT / "benchmarks" / "pytorch_gan_known_factors.py"), "--checkout", CHECKOUT,
-               "--models", "gan", "dcgan", "--settings", "plain", "recipe:0.01:every=2", "--seeds", "0",
-               "--iterations", "8", "--samples", "400", "--vp-pairs", "400", "--readout-images", "2000",
-               "--readout-epochs", "1", "--cache", str(cache), "--out", str(out)]
+    out = tmp_path / "out"
+    command = known_factor_command(tmp_path, "--models", "gan", "dcgan", "--settings", "plain", "recipe:0.01:every=2",
+                                   "--seeds", "0")
     assert "4 of 4 runs trained" in run_benchmark(command).stdout
     result = json.loads((out / "pytorch_gan_known_factors.json").read_text())
     assert [(r["model"], r["setting"]) for r in result["rows"]] == [
@@ -232,8 +238,11 @@ def test_a_plain_run_saved_with_hj_save_is_fine_tuned_with_hj_and_its_ramp(model
                            str(path)], capture_output=True, text=True, check=True).stdout.split(" ", 1)
     extra = {"infogan": ["optimizer_info"], "aae": ["encoder"]}.get(model, [])
     assert read[0] == model and eval(read[1]) == sorted(["optimizer_D", "optimizer_G", *extra])  # noqa: S307
-    out, _ = run(patched, model, "--hj-resume", str(path), "--hj", "--hj-warmup", "4", "--hj-lambda-h", "0.01")
+    tuned = tmp_path / f"{model}-tuned.pt"
+    out, _ = run(patched, model, "--hj-resume", str(path), "--hj", "--hj-warmup", "4", "--hj-lambda-h", "0.01",
+                 "--hj-save", str(tuned))
     assert f"[hj] resumed {model} from {path} (2 generator steps)" in out and "[hj] [G step" in out
+    assert f"[hj] saved {tuned} (4 generator steps)" in out
     ramp = [line for line in out.splitlines() if line.startswith("[hj] [G step")]
     assert "[ramp: 0.25]" in ramp[0], ramp[0]  # the fine-tuning run's first step: 1/4 of the ramp from the resume
     if model == "gan":
@@ -244,11 +253,9 @@ def test_a_plain_run_saved_with_hj_save_is_fine_tuned_with_hj_and_its_ramp(model
 def test_known_factor_benchmark_fine_tunes_one_plain_run_per_seed(tmp_path):
     """``--use finetune``: one plain run per model and seed (``--hj-save``), every setting resumed from it, plain
     included; a second call on the same cache trains nothing."""
-    out, cache = tmp_path / "out", tmp_path / "runs.jsonl"
-    command = [PYTHON, str(ROOT / "benchmarks" / "pytorch_gan_known_factors.py"), "--checkout", CHECKOUT,
-               "--use", "finetune", "--settings", "plain", "recipe:0.01:warmup=4", "--seeds", "0", "1",
-               "--iterations", "8", "--samples", "400", "--vp-pairs", "400", "--readout-images", "2000",
-               "--readout-epochs", "1", "--cache", str(cache), "--out", str(out)]
+    out = tmp_path / "out"
+    command = known_factor_command(tmp_path, "--use", "finetune", "--settings", "plain", "recipe:0.01:warmup=4",
+                                   "--seeds", "0", "1")
     assert "4 of 4 runs trained" in run_benchmark(command).stdout
     result = json.loads((out / "pytorch_gan_known_factors_finetune.json").read_text())
     rows = result["rows"]

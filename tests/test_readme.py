@@ -50,6 +50,10 @@ RUN_ELSEWHERE = {
         "tests/test_pytorch_gan_upstream.py::test_every_patch_applies_to_a_clean_copy_and_reverses",
     "cd ~/PyTorch-GAN/implementations/cgan && python cgan.py --hj --hj-lambda-h 0.01":
         "tests/test_pytorch_gan_upstream.py::test_with_hj_the_penalty_runs_and_the_exchange_reports_its_pairs",
+    "cd ~/PyTorch-GAN/implementations/gan && python gan.py --latent_dim 8 --hj-save plain.pt":
+        "tests/test_pytorch_gan_upstream.py::test_a_plain_run_saved_with_hj_save_is_fine_tuned_with_hj_and_its_ramp",
+    "python gan.py --latent_dim 8 --hj-resume plain.pt --hj --hj-warmup 250 --hj-save tuned.pt":
+        "tests/test_pytorch_gan_upstream.py::test_a_plain_run_saved_with_hj_save_is_fine_tuned_with_hj_and_its_ramp",
     "HJGAN_PYTORCH_GAN_DIR=~/PyTorch-GAN bash scripts/test.sh tests/test_pytorch_gan_upstream.py":
         "tests/test_pytorch_gan_upstream.py",
     "hjgan progan train --help": "tests/test_progan_adapter.py::test_launcher_adds_the_hj_flags_to_upstreams_own_parser",
