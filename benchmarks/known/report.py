@@ -125,8 +125,8 @@ def _style(setting: str) -> dict[str, Any]:
 
 
 def plot(result: dict[str, Any], path: Path) -> None:
-    """Per model: MIG, DCI and VP against FD (mean ± std per setting), then traversals of plain and the
-    shipped ``--hj`` (or, without it, the best setting at kept quality), first seed, side by side."""
+    """Per model: MIG, DCI and VP against FD (mean ± std per setting), then traversals of plain and the best
+    setting at kept quality (or, with none, the shipped ``--hj``), first seed, side by side."""
     plt = pyplot()
     st, rows = result["settings"], result["rows"]
     models, settings = st["models"], st["settings"]
@@ -153,7 +153,7 @@ def plot(result: dict[str, Any], path: Path) -> None:
         legend_ax.axis("off")
         legend_ax.legend(handles, labels, fontsize=7, loc="center left", frameon=False)
         seed = st["seeds"][0]
-        shown = "hj" if "hj" in settings else best(rows, model, settings)
+        shown = best(rows, model, settings) or ("hj" if "hj" in settings else None)
         for c, s in enumerate(["plain", shown]):
             ax = fig.add_subplot(grid[2 * r + 1, 2 * c: 2 * c + 2] if c == 0 else grid[2 * r + 1, 2:])
             ax.set_xticks([])
