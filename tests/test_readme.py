@@ -62,6 +62,8 @@ RUN_ELSEWHERE = {
         "tests/test_pytorch_gan_upstream.py::test_table1_benchmark_end_to_end_on_two_models",
     ".venv-hosts/bin/python benchmarks/pytorch_gan_remedies.py --checkout ~/PyTorch-GAN --cache runs-ptgan.jsonl":
         "tests/test_pytorch_gan_upstream.py::test_remedies_benchmark_end_to_end_resumes_from_its_cache",
+    ".venv-hosts/bin/python benchmarks/pytorch_gan_known_factors.py --checkout ~/PyTorch-GAN --use finetune "
+    "--cache finetune.jsonl": "tests/test_pytorch_gan_upstream.py::test_known_factor_benchmark_fine_tunes_one_plain_run_per_seed",
     ".venv-hosts/bin/python benchmarks/pytorch_gan_known_factors.py --checkout ~/PyTorch-GAN --cache known.jsonl":
         "tests/test_pytorch_gan_upstream.py::test_known_factor_benchmark_end_to_end_resumes_from_its_cache",
     "python benchmarks/mode_collapse_remedies.py --cache runs.jsonl":
