@@ -88,6 +88,18 @@ def test_resume_continues_exactly_where_the_saved_run_stopped(tmp_path):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
 
 
+def test_a_resumed_optimizer_keeps_its_moments_and_takes_this_run_s_learning_rate(tmp_path):
+    path = tmp_path / "gan.pt"
+    _, _, opt_G, _, _ = _saved_run(path, 3)
+    torch.manual_seed(0)
+    G, D, _ = networks("gan")
+    opt_G2 = torch.optim.Adam(G.parameters(), lr=5e-5, betas=(0.9, 0.99))
+    hj.attach(options("--hj-resume", str(path)), G, D, opt_G2, adam(D), model="gan")
+    assert opt_G2.param_groups[0]["lr"] == 5e-5 and opt_G2.param_groups[0]["betas"] == (0.9, 0.99)
+    saved, resumed = opt_G.state_dict()["state"], opt_G2.state_dict()["state"]
+    assert saved.keys() == resumed.keys() and all(torch.equal(saved[k]["exp_avg"], resumed[k]["exp_avg"]) for k in saved)
+
+
 def test_fine_tuning_with_the_ramp_starts_the_plugin_at_the_resumed_step(tmp_path, capsys):
     path = tmp_path / "gan.pt"
     G = _saved_run(path, 5)[0]

@@ -6,7 +6,8 @@ script's networks and optimizers under their names in the script (``generator``,
 ``encoder`` for aae, ``optimizer_G``, ``optimizer_D``, ``optimizer_info`` for infogan), plus ``model``,
 ``generator_steps`` and ``args`` (the script's options that shape its networks). It loads with
 ``torch.load(path, weights_only=True)`` and no plugin installed; the networks take their entries with
-``load_state_dict``. The plugin's own state (the lazy schedule, the game, the exchange) is not in it: a
+``load_state_dict``. A resumed optimizer takes its moments from the file and its options (``--lr``, ``--b1``,
+``--b2``) from the run that resumes. The plugin's own state (the lazy schedule, the game, the exchange) is not in it: a
 resumed run starts the plugin afresh, so ``--hj-warmup`` ramps from the resumed step on.
 
 ``--hj-save`` writes when the script's process ends normally (not after an error), and every
@@ -109,7 +110,13 @@ def resume(path: str | os.PathLike, parts: dict[str, nn.Module | torch.optim.Opt
                 raise ValueError(f"--hj-resume {path}: {name} does not match this script's network "
                                  f"(keys or shapes differ: {', '.join(bad[:5])}{' ...' if len(bad) > 5 else ''})")
     for name, part in parts.items():
-        part.load_state_dict(state[name])
+        if isinstance(part, torch.optim.Optimizer):  # the moments resume; this run's --lr, --b1, --b2 stay in force
+            options = [{k: v for k, v in group.items() if k != "params"} for group in part.param_groups]
+            part.load_state_dict(state[name])
+            for group, kept in zip(part.param_groups, options):
+                group.update(kept)
+        else:
+            part.load_state_dict(state[name])
     return state
 
 
