@@ -20,7 +20,7 @@ benchmark resumes and a later call with more seeds trains only the new ones.
 ``--use finetune`` measures the other use: per model and seed one plain run of ``--pretrain-epochs`` epochs
 saves a checkpoint (``--hj-save``), and every setting resumes it (``--hj-resume``) for one more epoch, ``plain``
 included, so that plain and ``--hj`` have trained equally long. Its defaults (750 iterations after 1500 plain
-ones; λ ramped in over the first 250 steps, as the Hessian Penalty's fine-tuning runs ramp it; 11 settings,
+ones; λ ramped in over the first 250 steps, as the Hessian Penalty's fine-tuning runs ramp it; 12 settings,
 5 seeds) take about 25 minutes and write ``pytorch_gan_known_factors_finetune.*``.
 """
 from __future__ import annotations
@@ -42,10 +42,10 @@ DEFAULT_SETTINGS = ("plain", "hj", "out:1e-08", "out:0.0001", "out:0.001", "out:
                     "recipe:3e-05", "recipe:0.0001", "recipe:0.0003", "recipe:0.001", "recipe:0.01", "recipe:0.1",
                     "recipe:1", "recipe:0.0001:every=4", "recipe:0.0001:every=8", "out:0.0001:every=4",
                     "recipe:0.0001:sub=0.25", "recipe:0.001:every=4")
-RAMP = 250
-FINETUNE_SETTINGS = ("plain", "hj", "out:0.0001:warmup=250", "out:0.001:warmup=250", "out:0.01:warmup=250",
-                     "out:0.1:warmup=250", "recipe:0.0001:warmup=250", "recipe:0.001:warmup=250",
-                     "recipe:0.01:warmup=250", "recipe:0.1:warmup=250", "recipe:0.01", "recipe:0.01:warmup=250:every=4")
+RAMP = 250  # G steps over which fine-tuning ramps λ in
+FINETUNE_SETTINGS = ("plain", "hj", *(f"{layers}:{lam}:warmup={RAMP}" for layers in ("out", "recipe")
+                                      for lam in ("0.0001", "0.001", "0.01", "0.1")),
+                     "recipe:0.01", f"recipe:0.01:warmup={RAMP}:every=4")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

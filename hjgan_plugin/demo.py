@@ -66,8 +66,7 @@ def make_figure(results: Sequence[dict[str, Any]], path: str) -> None:
         ax.set_title(f"{name}: {r['label']}\nseed {shown} (median gain of seeds {seeds}): "
                      f"MIG {r['mig']:.2f}, valid {r['valid']:.2f}", fontsize=9)
         ax.set_xticks([8 + 17 * j for j in (0, 2, 4, 6, 8)], ["-2", "-1", "0", "+1", "+2"])
-        ax.set_yticks([8 + 17 * d for d in range(len(r["grid"]) // 17 + 1)],
-                      [f"z{d + 1}" for d in range(len(r["grid"]) // 17 + 1)])
+        ax.set_yticks([8 + 17 * d for d in range(r["latent_dim"])], [f"z{d + 1}" for d in range(r["latent_dim"])])
         ax.set_xlabel("one latent swept, the others at 0")
     colors = {"baseline": "tab:gray", "plugin": "tab:blue"}
     ax = fig.add_subplot(gs[1, :2])
@@ -123,7 +122,7 @@ def run_one(name: str, plugin: dict[str, Any] | None, label: str, seed: int, ite
     r = train(plugin, iters=iters, seed=seed, log_every=log_every, name=f"{name} seed {seed}",
               log=lambda s: print(s, flush=True))
     return {**evaluate(r["G"], n=eval_samples), "label": label, "seconds": r["seconds"], "history": r["history"],
-            "grid": traversal(r["G"])}
+            "grid": traversal(r["G"]), "latent_dim": r["G"].latent_dim}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

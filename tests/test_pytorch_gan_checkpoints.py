@@ -164,3 +164,13 @@ def test_nothing_is_saved_after_an_error_and_without_the_flags_nothing_is_hooked
     monkeypatch.setattr(sys, "last_value", RuntimeError("boom"), raising=False)
     saver.at_exit()
     assert not path.exists()
+
+
+def test_a_folder_for_hj_save_is_refused_before_hj_resume_loads_anything(tmp_path):
+    _saved_run(tmp_path / "gan.pt", 2)
+    G, D, _ = networks("gan")
+    before = copy.deepcopy(G.state_dict())
+    with pytest.raises(ValueError, match="is a folder; give a file name"):
+        hj.attach(options("--hj-resume", str(tmp_path / "gan.pt"), "--hj-save", str(tmp_path)), G, D, adam(G), adam(D),
+                  model="gan")
+    assert all(torch.equal(before[k], v) for k, v in G.state_dict().items())

@@ -94,12 +94,18 @@ def _run_job(job: dict[str, Any]) -> dict[str, Any]:
     return json.loads(result_path.read_text())
 
 
+def script_args(args: argparse.Namespace, epochs: int = 1) -> list[str]:
+    """The script's own options for a run of ``epochs`` epochs (no sample images written)."""
+    return ["--n_epochs", str(epochs), "--batch_size", str(args.batch_size), "--img_size", str(args.size),
+            "--latent_dim", str(args.latent_dim), "--sample_interval", "1000000000"]
+
+
 def _pretrain_job(job: dict[str, Any], args: argparse.Namespace, repo: Path, work: Path) -> dict[str, Any]:
     """The plain run of ``job``'s model and seed for ``args.pretrain_epochs`` epochs, saved by ``--hj-save``."""
     save = work / "pretrained" / f"{job['model']}-{job['seed']}.pt"
     save.parent.mkdir(exist_ok=True)
-    args_ = ["--n_epochs", str(args.pretrain_epochs), *job["args"][2:]]
-    pre = {**job, "setting": "pretrain", "flags": ["--hj-save", str(save)], "args": args_, "score": False,
+    pre = {**job, "setting": "pretrain", "flags": ["--hj-save", str(save)],
+           "args": script_args(args, args.pretrain_epochs), "score": False,
            "iterations": args.iterations * args.pretrain_epochs, "grid": False, "save": str(save)}
     pre["checkout"] = str(job_folder(repo, work, pre))
     return pre
@@ -115,9 +121,7 @@ def jobs(args: argparse.Namespace, repo: Path, work: Path) -> list[dict[str, Any
         for model in args.models:
             for setting in args.settings:
                 job = {"model": model, "setting": setting, "seed": seed, "flags": setting_flags(setting, model),
-                       "args": ["--n_epochs", "1", "--batch_size", str(args.batch_size), "--img_size",
-                                str(args.size), "--latent_dim", str(args.latent_dim),
-                                "--sample_interval", "1000000000"],
+                       "args": script_args(args),
                        "iterations": args.iterations, "samples": args.samples, "vp_pairs": args.vp_pairs,
                        "factors": args.factors, "grid": seed == args.seeds[0],
                        "readout": str(work / "readout.pt"), "real": str(work / "real.pt"), "work": str(work)}

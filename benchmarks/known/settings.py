@@ -63,10 +63,8 @@ def parse(setting: str) -> Setting | None:
         name, _, value = part.partition("=")
         if part == "biased":
             extra["biased"] = True
-        elif name == "every" and value:
-            extra["every"] = int(_number(setting, value, int))
-        elif name == "warmup" and value:
-            extra["warmup"] = int(_number(setting, value, int))
+        elif name in ("every", "warmup") and value:
+            extra[name] = int(_number(setting, value, int))
         elif name == "sub" and value:
             extra["sub"] = _number(setting, value, float)
             if extra["sub"] > 1:

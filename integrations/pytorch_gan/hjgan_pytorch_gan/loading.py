@@ -54,6 +54,14 @@ def _count(text: str) -> int:
     return value
 
 
+def _file_to_save(path: str | os.PathLike) -> Path:
+    """``path`` as a Path; a folder is refused (``--hj-save`` names the file)."""
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"--hj-save {path}: is a folder; give a file name, e.g. {path / 'checkpoint.pt'}")
+    return path
+
+
 def _shape_args(opt: argparse.Namespace) -> dict[str, Any]:
     return {k: getattr(opt, k) for k in SHAPE_ARGS if isinstance(getattr(opt, k, None), (int, float, str))}
 
@@ -67,9 +75,7 @@ def checkpoint(parts: dict[str, nn.Module | torch.optim.Optimizer], model: str, 
 
 def save(path: str | os.PathLike, state: dict[str, Any]) -> None:
     """``torch.save`` to a temporary file beside ``path``, then renamed onto it."""
-    path = Path(path)
-    if path.is_dir():
-        raise ValueError(f"--hj-save {path}: is a folder; give a file name, e.g. {path / 'checkpoint.pt'}")
+    path = _file_to_save(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -156,17 +162,15 @@ def attach(opt: argparse.Namespace, parts: dict[str, nn.Module | torch.optim.Opt
            optimizer_G: torch.optim.Optimizer) -> Saver | None:
     """What ``--hj-resume`` and ``--hj-save`` ask of one script (nothing without them): load, then start the
     saver, which counts on from the resumed step."""
+    save_to = getattr(opt, "hj_save", None)
+    if save_to:  # refused before anything is loaded
+        _file_to_save(save_to)
     start = 0
     if getattr(opt, "hj_resume", None):
         state = resume(opt.hj_resume, parts, model, opt)
         start = int(state.get("generator_steps", 0))
         print(f"[hj] resumed {model} from {opt.hj_resume} ({start} generator steps)", flush=True)
-    if getattr(opt, "hj_save", None):
-        if Path(opt.hj_save).is_dir():
-            raise ValueError(f"--hj-save {opt.hj_save}: is a folder; give a file name, "
-                             f"e.g. {Path(opt.hj_save) / 'checkpoint.pt'}")
-        return Saver(opt.hj_save, parts, model, opt, optimizer_G, getattr(opt, "hj_save_every", 0), start)
-    return None
+    return Saver(save_to, parts, model, opt, optimizer_G, getattr(opt, "hj_save_every", 0), start) if save_to else None
 
 
 __all__ = ["FORMAT", "Saver", "add_options", "attach", "checkpoint", "resume", "save"]

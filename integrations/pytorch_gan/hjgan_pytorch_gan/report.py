@@ -2,7 +2,8 @@
 
 :class:`hjgan_pytorch_gan.hj.ScriptSession` prints one line every ``log_every`` generator steps, after
 the penalty: ``[hj] [G step 3] [hessian: ...] [jacobian: ...] [penalty: ...]``, ``[ramp: 0.25]`` while
-``--hj-warmup`` ramps the weights in, then the exchange's counters when it runs (the scalars of ``session.last``, docs/design.md §6, "Reporting").
+``--hj-warmup`` ramps the weights in, then the exchange's counters when it runs (the scalars of
+``session.last``, docs/design.md §6, "Reporting").
 """
 from __future__ import annotations
 
