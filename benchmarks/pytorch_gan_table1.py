@@ -69,16 +69,17 @@ def parse_args(argv: list[str] | None = None, suite: Suite = TABLE1, doc: str | 
 
 
 def command_line(argv: list[str], suite: Suite = TABLE1, local: tuple[str, ...] = ("--checkout", "--cache"),
-                 name: str | None = None) -> str:
-    """The command as the page shows it: the hosts interpreter running ``benchmarks/NAME.py`` (default: the
-    suite's), without the ``local`` path options (``--checkout``, ``--cache``: they change no result)."""
+                 name: str | None = None, python: str = ".venv-hosts/bin/python") -> str:
+    """The command as the page shows it: ``python`` (default the hosts interpreter) running
+    ``benchmarks/NAME.py`` (default: the suite's), without the ``local`` path options (``--checkout``,
+    ``--cache``: they change no result)."""
     shown, skip = [], False
     for arg in argv:
         if skip or arg in local or arg.startswith(tuple(f"{flag}=" for flag in local)):
             skip = arg in local  # `--cache FILE` skips FILE too; `--cache=FILE` is one argument
             continue
         shown.append(shlex.quote(arg))
-    return " ".join([f".venv-hosts/bin/python benchmarks/{name or suite.name}.py", *shown])
+    return " ".join([f"{python} benchmarks/{name or suite.name}.py", *shown])
 
 
 def main(argv: list[str] | None = None, suite: Suite = TABLE1, doc: str | None = None) -> None:

@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from .options import BUILTIN_OPTIONS, Option, flag_text, parse_game, parse_layers
+from .options import BUILTIN_OPTIONS, Option, flag_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import pluggy
@@ -60,37 +60,18 @@ class HJConfig:
     plugin_options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if isinstance(self.game, str) or len(tuple(self.game)) != 3:
-            self.game = parse_game(self.game)
-        self.game = tuple(float(x) for x in self.game)  # type: ignore[assignment]
-        if isinstance(self.layers, str):
-            self.layers = parse_layers(self.layers)
-        self.layers = tuple(self.layers)
         self.plugin_options = dict(self.plugin_options)
         self.validate()
 
     def validate(self) -> None:
-        """Raise ``ValueError`` naming the flag and the accepted values for any bad field."""
+        """Check every built-in field through its option (type, finiteness, range, choices; text parsed as its
+        flag would be) and store the checked value: ``ValueError`` naming the field, the flag and the accepted
+        values. ``enabled`` must be a bool; plugin options are checked where they are set (:meth:`from_dict`,
+        :meth:`replace`)."""
+        if not isinstance(self.enabled, bool):
+            raise ValueError(f"enabled (--hj) must be a bool, got {self.enabled!r}")
         for option in BUILTIN_OPTIONS:
-            if option.choices is not None:
-                option.convert(getattr(self, option.field))
-        if self.k < 2:
-            raise ValueError(f"--hj-k must be >= 2 (the variance over directions needs two), got {self.k}")
-        if not self.epsilon > 0:
-            raise ValueError(f"--hj-epsilon must be > 0, got {self.epsilon}")
-        if self.interval < 1:
-            raise ValueError(f"--hj-interval must be >= 1 (1 = every generator step), got {self.interval}")
-        if not 0.0 < self.subbatch <= 1.0:
-            raise ValueError(f"--hj-subbatch is a fraction of the batch in (0, 1], got {self.subbatch}")
-        if self.warmup < 0:
-            raise ValueError(f"--hj-warmup must be >= 0 generator steps, got {self.warmup}")
-        if self.exchange_every < 0:
-            raise ValueError(f"--hj-exchange-every must be >= 0 (0 = off), got {self.exchange_every}")
-        if not 0.0 < self.exchange_strength <= 1.0:
-            raise ValueError(f"--hj-exchange-strength (eta) must be in (0, 1], got {self.exchange_strength}")
-        for name in ("lambda_h", "lambda_j"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"--hj-{name.replace('_', '-')} must be >= 0, got {getattr(self, name)}")
+            setattr(self, option.field, option.convert(getattr(self, option.field)))
 
     def coefficients(self) -> tuple[float, float]:
         """α, β of Eq. 15: given values override the Eagle-Dove game's equilibrium (docs/design.md §3)."""
@@ -121,6 +102,9 @@ class HJConfig:
         if unknown:
             raise TypeError(f"unknown hjgan option(s) {unknown}; plugin options of this config: "
                             f"{sorted(self.plugin_options)}")
+        if plugin:  # checked by the option its plugin declared, as from_dict checks them
+            declared = _plugin_options(None)
+            plugin = {key: declared[key].convert(value) if key in declared else value for key, value in plugin.items()}
         return dataclasses.replace(self, plugin_options={**self.plugin_options, **plugin}, **changes)
 
     def to_dict(self) -> dict[str, Any]:
@@ -147,10 +131,7 @@ class HJConfig:
                             "(plugin options need their plugin installed: see `hjgan plugins`)")
         values = {name: option.default for name, option in declared.items()}
         for name, value in extra.items():
-            try:
-                values[name] = declared[name].convert(value)
-            except ValueError as exc:
-                raise ValueError(f"{declared[name].flag}: {exc}") from None
+            values[name] = declared[name].convert(value)  # its message names the flag
         return cls(**builtin, plugin_options=values)
 
     # ------------------------------------------------------------------ argparse
@@ -164,6 +145,14 @@ class HJConfig:
             group.add_argument(option.flag, dest=option.dest, type=_argparse_type(option), default=None,
                                help=option.help_text)
         return parser
+
+    @staticmethod
+    def help_text(prog: str, description: str, *, plugin_manager: "pluggy.PluginManager | None" = None) -> str:
+        """``--help`` for a launcher that cannot show its host's own options yet (no checkout named, the host
+        not installed): ``description``, then ``--hj`` and every ``--hj-*`` flag."""
+        parser = argparse.ArgumentParser(prog=prog, description=description, add_help=False,
+                                         formatter_class=argparse.RawDescriptionHelpFormatter)
+        return HJConfig.add_argparse_args(parser, plugin_manager=plugin_manager).format_help()
 
     @classmethod
     def from_argparse(cls, namespace: argparse.Namespace, *,

@@ -1,8 +1,14 @@
 """Rademacher directions shared by every estimator (docs/design.md §1)."""
 from __future__ import annotations
 
+import math
+import numbers
+import warnings
+
 import torch
 from torch import Tensor
+
+from .errors import StepSizeWarning
 
 
 def rademacher(shape: torch.Size | tuple[int, ...], device: torch.device | str = "cpu",
@@ -34,11 +40,24 @@ def check_latent(z: Tensor) -> None:
                          "Skip the call for an empty batch (e.g. the last batch of a drop_last=False loader).")
 
 
-def check_hyperparameters(k: int, epsilon: float) -> None:
-    if not isinstance(k, int) or k < 2:
+def check_hyperparameters(k: int, epsilon: float, z: Tensor | None = None) -> None:
+    """``k`` an integer >= 2 and ``epsilon`` a finite number > 0; with ``z``, a :class:`StepSizeWarning` where
+    the step is lost in z's dtype (z + εv rounds back to z, or ε⁴, the Hessian term's scale, underflows)."""
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 2:
         raise ValueError(f"k must be an integer >= 2 (the variance over directions needs at least two), got {k!r}")
-    if not epsilon > 0:
-        raise ValueError(f"epsilon must be > 0 (the finite-difference step), got {epsilon!r}")
+    if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real) or not math.isfinite(epsilon) \
+            or not epsilon > 0:
+        raise ValueError(f"epsilon must be a finite number > 0 (the finite-difference step), got {epsilon!r}")
+    if z is None or not z.is_floating_point():
+        return
+    info = torch.finfo(z.dtype)
+    scale = float(z.detach().abs().max()) if z.numel() else 0.0
+    if epsilon ** 4 < info.tiny or epsilon < info.eps * scale:
+        warnings.warn(f"epsilon={epsilon:g} is lost in z's {str(z.dtype).replace('torch.', '')}: "
+                      + ("ε⁴ underflows" if epsilon ** 4 < info.tiny else
+                         f"z + εv rounds back to z (|z| up to {scale:.3g}, resolution {info.eps * scale:.2g})")
+                      + ", so the differences read 0 or rounding noise. Use epsilon near the references' 0.1.",
+                      StepSizeWarning, stacklevel=3)
 
 
 def make_directions(k: int, z: Tensor, directions: Tensor | None = None) -> Tensor:

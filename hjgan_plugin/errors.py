@@ -21,6 +21,10 @@ class LowPrecisionWarning(UserWarning):
     """G's activations are float16/bfloat16: second differences lose digits to rounding."""
 
 
+class StepSizeWarning(UserWarning):
+    """The finite-difference step is too small for the latent's dtype: the differences read 0 or rounding."""
+
+
 class TradeOffWarning(UserWarning):
     """The adapter's host has been measured with ``--hj`` at its default settings, and it did not pay there:
     the message says what the measurement found (quality, cost), so a user weighs it before a long run."""

@@ -108,7 +108,7 @@ def perturbed_outputs(G: Callable, z: Tensor, *, k: int, epsilon: float, directi
     The batched output is only viewed, never copied, as (passes, N, ...).
     """
     check_latent(z)
-    check_hyperparameters(k, epsilon)
+    check_hyperparameters(k, epsilon, z)
     G_kwargs = G_kwargs or {}
     v = make_directions(k, z, directions)
     use_batch = plan_passes(G, z, G_args, G_kwargs, batched=batched, check_determinism=check_determinism)
@@ -126,6 +126,10 @@ def perturbed_outputs(G: Callable, z: Tensor, *, k: int, epsilon: float, directi
         base = [o[0] for o in outs] if compute_base else [_as_float(t) for t in listify(G_z)]
         if len(base) != len(outs):
             raise ValueError(f"G_z has {len(base)} activation(s) but G returns {len(outs)}")
+        for i, (given, out) in enumerate(zip(base, outs)):
+            if tuple(given.shape) != tuple(out.shape[1:]):
+                raise ValueError(f"G_z{'' if len(base) == 1 else f'[{i}]'} has shape {tuple(given.shape)} but G(z) "
+                                 f"has {tuple(out.shape[1:])}: pass G_z=G(z) of this z (or leave it out)")
     plus = [o[first:first + k] for o in outs]
     minus = [o[first + k:first + 2 * k] for o in outs] if need_minus else None
     return PerturbedOutputs(base, plus, minus, v, use_batch, z.shape[0] * (first + k * (2 if need_minus else 1)))
@@ -136,7 +140,18 @@ def _reduction(reduction: Reduction) -> Callable[[Tensor], Tensor]:
         if reduction not in _REDUCTIONS:
             raise ValueError(f"reduction must be a callable or one of {list(_REDUCTIONS)}, got {reduction!r}")
         return _REDUCTIONS[reduction]
-    return reduction
+    if not callable(reduction):
+        raise ValueError(f"reduction must be a callable or one of {list(_REDUCTIONS)}, got {reduction!r}")
+
+    def scalar(x: Tensor) -> Tensor:
+        out = reduction(x)
+        if not isinstance(out, Tensor) or out.numel() != 1:
+            shape = tuple(out.shape) if isinstance(out, Tensor) else type(out).__name__
+            raise ValueError(f"reduction {getattr(reduction, '__name__', reduction)!r} returned {shape}; it must "
+                             "reduce the variances it is given to one scalar tensor (as torch.max or torch.mean do)")
+        return out.reshape(())
+
+    return scalar
 
 
 def _check_difference(difference: str) -> None:

@@ -121,6 +121,15 @@ def hjgan_configure(context: "PluginContext") -> None:
 
 
 @hookspec
+def hjgan_unconfigure(context: "PluginContext") -> None:
+    """Called when attaching fails after ``hjgan_configure`` began (a later plugin or the weight exchange
+    refused the session): a plugin undoes what its ``hjgan_configure`` did to G or D, so that a refused
+    ``attach`` leaves the models as they were. Called for every plugin, also one whose configure did not
+    run or changed nothing: do nothing then. Like ``pytest_unconfigure``.
+    """
+
+
+@hookspec
 def hjgan_generator_loss_terms(context: "PluginContext", z: "Tensor", G_args: tuple, G_kwargs: dict,
                                G_z: Any, real: Any) -> "dict[str, Tensor] | None":
     """Return extra generator-loss terms for this step, already weighted.

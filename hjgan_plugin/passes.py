@@ -99,6 +99,9 @@ def check_outputs(out: list[Tensor], n: int) -> None:
     for i, t in enumerate(out):
         if not isinstance(t, Tensor):
             raise TypeError(f"G must return a tensor or a list of tensors; activation {i} is {type(t).__name__}")
+        if not t.is_floating_point():
+            raise TypeError(f"activation {i} of G is {str(t.dtype).replace('torch.', '')}: the penalty needs a "
+                            "floating-point output (differences of a rounded output are no derivatives)")
         if t.dim() == 0 or t.shape[0] != n:
             raise ValueError(
                 f"activation {i} of G has shape {tuple(t.shape)}; every activation needs the batch "

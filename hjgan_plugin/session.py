@@ -84,26 +84,34 @@ class Session:
             if not isinstance(generator, nn.Module):
                 raise ValueError("--hj-layers names modules: pass G as an nn.Module")
             self.penalty_generator = capture(generator, layers, call=base)
-        self.pm.hook.hjgan_configure(context=self.context)
-        self.exchange = self._build_exchange(pairs) if config.exchange_every > 0 else None
-        if self.exchange is not None and optimizer_D is None and not manual_steps:
-            raise ValueError(
-                "--hj-exchange-every needs the discriminator's optimizer: attach(..., optimizer_D=opt_D), "
-                "or call session.step('D') after each discriminator step"
-            )
+        if config.exchange_every > 0:  # refused before any plugin touches G or D
+            self._check_exchange(pairs, optimizer_D, manual_steps)
+        try:
+            self.pm.hook.hjgan_configure(context=self.context)
+            self.exchange = self._build_exchange(pairs) if config.exchange_every > 0 else None
+        except BaseException:  # a refused attach leaves G and D as they were
+            self.pm.hook.hjgan_unconfigure(context=self.context)
+            raise
         self._handles = [opt.register_step_post_hook(self._hook(role))
                          for role, opt in (("G", optimizer_G), ("D", optimizer_D)) if opt is not None]
 
     # ------------------------------------------------------------------ construction
-    def _build_exchange(self, pairs: Sequence[tuple] | Callable | None) -> WeightExchange:
+    def _check_exchange(self, pairs: Any, optimizer_D: torch.optim.Optimizer | None, manual_steps: bool) -> None:
         if self.discriminator is None:
             raise ValueError("the weight exchange needs the discriminator: attach(G, D, ...)")
         if not isinstance(self.generator, nn.Module):
             raise ValueError("the weight exchange needs G as an nn.Module to pair its parameters")
+        if pairs is None and self.config.exchange_pairing == "adapter" and self.adapter.pair_parameters is None:
+            raise ValueError(f"adapter {self.adapter.name!r} defines no pairing; use --hj-exchange-pairing=mirror")
+        if optimizer_D is None and not manual_steps:
+            raise ValueError(
+                "--hj-exchange-every needs the discriminator's optimizer: attach(..., optimizer_D=opt_D), "
+                "or call session.step('D') after each discriminator step"
+            )
+
+    def _build_exchange(self, pairs: Sequence[tuple] | Callable | None) -> WeightExchange:
         pairing: Any = pairs
         if pairing is None and self.config.exchange_pairing == "adapter":
-            if self.adapter.pair_parameters is None:
-                raise ValueError(f"adapter {self.adapter.name!r} defines no pairing; use --hj-exchange-pairing=mirror")
             pairing = self.adapter.pair_parameters
         return WeightExchange.from_config(self.generator, self.discriminator, self.config, pairing=pairing,
                                           broadcast=_distributed(), rules=exchange_rules(self.pm) or BUILTIN_RULES)
@@ -260,10 +268,22 @@ class Session:
         if state.get("format") != STATE_FORMAT:
             raise ValueError(f"not an hjgan_plugin session state (format {state.get('format')!r}, "
                              f"expected {STATE_FORMAT!r})")
-        self.steps = {role: int(state["steps"][role]) for role in ROLES}
-        self.penalty_calls = int(state["penalty_calls"])
-        self.skipped_nonfinite = int(state["skipped_nonfinite"])
-        if self.exchange is not None and state.get("exchange") is not None:
+        steps, counters = state.get("steps"), {key: state.get(key) for key in ("penalty_calls", "skipped_nonfinite")}
+        if not isinstance(steps, dict) or set(steps) != set(ROLES):
+            raise ValueError(f"session state: 'steps' must be {{'G': n, 'D': m}}, got {steps!r}")
+        bad = {k: v for k, v in {**steps, **counters}.items()
+               if isinstance(v, bool) or not isinstance(v, int) or v < 0}
+        if bad:
+            raise ValueError(f"session state: counters {bad} must be integers >= 0 (a state saved by "
+                             "session.state_dict() has them all)")
+        if self.exchange is not None:  # checked whole before anything is assigned: a refused state changes nothing
+            if state.get("exchange") is None:
+                raise ValueError("session state has no weight exchange state, but this session exchanges weights "
+                                 "(--hj-exchange-every > 0): resume from a state saved with the exchange on")
+            self.exchange.checked_state(state["exchange"])
+        self.steps = {role: steps[role] for role in ROLES}
+        self.penalty_calls, self.skipped_nonfinite = counters["penalty_calls"], counters["skipped_nonfinite"]
+        if self.exchange is not None:
             self.exchange.load_state_dict(state["exchange"])
 
     def detach(self) -> None:

@@ -81,13 +81,15 @@ def test_to_dict_from_dict_round_trip_and_unknown_names():
 
 
 @pytest.mark.parametrize("field,value,match", [
-    ("penalty", "both", r"--hj-penalty must be one of \['joint', 'hessian', 'jacobian', 'none'\]"),
-    ("k", 1, r"--hj-k must be >= 2"), ("epsilon", 0.0, r"--hj-epsilon must be > 0"),
-    ("interval", 0, r"--hj-interval must be >= 1"), ("subbatch", 0.0, r"--hj-subbatch is a fraction"),
-    ("subbatch", 1.5, r"--hj-subbatch is a fraction"), ("warmup", -1, "--hj-warmup"),
-    ("exchange_every", -2, "--hj-exchange-every"), ("exchange_strength", 0.0, r"eta\) must be in \(0, 1\]"),
+    ("penalty", "both", r"--hj-penalty \(penalty\) must be one of 'joint', 'hessian', 'jacobian', 'none', got 'both'"),
+    ("k", 1, r"--hj-k \(k\) must be an integer >= 2, got 1"), ("epsilon", 0.0, r"--hj-epsilon \(epsilon\) must be a finite number > 0"),
+    ("interval", 0, r"--hj-interval \(interval\) must be an integer >= 1"),
+    ("subbatch", 0.0, r"--hj-subbatch \(subbatch\) must be a finite number in \(0, 1\]"),
+    ("subbatch", 1.5, r"--hj-subbatch \(subbatch\) must be a finite number in \(0, 1\], got 1.5"),
+    ("warmup", -1, "--hj-warmup"), ("exchange_every", -2, "--hj-exchange-every"),
+    ("exchange_strength", 0.0, r"--hj-exchange-strength \(exchange_strength\) must be a finite number in \(0, 1\]"),
     ("exchange_direction", "d_to_g", "--hj-exchange-direction"), ("difference", "back", "--hj-difference"),
-    ("lambda_h", -1.0, "--hj-lambda-h must be >= 0"), ("space", "x", "--hj-space"),
+    ("lambda_h", -1.0, r"--hj-lambda-h \(lambda_h\) must be a finite number >= 0"), ("space", "x", "--hj-space"),
     ("layers", "", "--hj-layers needs at least one name"),
 ])
 def test_bad_values_name_the_flag(field, value, match):

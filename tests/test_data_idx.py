@@ -218,7 +218,7 @@ def test_cli_subset_and_refusal_to_overwrite(source, tmp_path):
     assert _run(str(tmp_path / "data"), "--from", str(folder)).exit_code == 0
     before = {n: (raw / n).read_bytes() for n in NAMES}
     result = _run(str(tmp_path / "data"), "--from", str(folder), "--subset", "5")
-    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.exit_code == 2 and "Traceback" not in result.output
     assert "holds different files: train-images-idx3-ubyte, train-labels-idx1-ubyte; --force" in result.output
     assert {n: (raw / n).read_bytes() for n in NAMES} == before  # nothing written
     result = _run(str(tmp_path / "data"), "--from", str(folder), "--subset", "5", "--force")

@@ -264,7 +264,7 @@ def test_cli_refusals(tmp_path):
     runner = CliRunner()
     too_many = runner.invoke(cli_main, ["discover", "--generator", spec, "--latent-dim", "4", "--num-directions",
                                         "9", "--out", str(tmp_path / "x")])
-    assert too_many.exit_code == 1 and "9 orthonormal directions do not fit" in too_many.output
+    assert too_many.exit_code == 2 and "9 orthonormal directions do not fit" in too_many.output
     assert not (tmp_path / "x").exists()  # nothing written
     torch.save({"nope": torch.zeros(1)}, tmp_path / "bad.pt")
     bad = runner.invoke(cli_main, ["discover", "--generator", spec, "--checkpoint", str(tmp_path / "bad.pt"),

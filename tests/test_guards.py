@@ -29,9 +29,9 @@ def test_k_below_two_is_refused(fn):
         fn(mlp(), torch.randn(4, 3), k=1)
 
 
-@pytest.mark.parametrize("epsilon", [0.0, -0.1])
-def test_nonpositive_epsilon_is_refused(epsilon):
-    with pytest.raises(ValueError, match=r"epsilon must be > 0"):
+@pytest.mark.parametrize("epsilon", [0.0, -0.1, float("inf"), float("nan"), True, "0.1"])
+def test_nonpositive_or_nonfinite_epsilon_is_refused(epsilon):
+    with pytest.raises(ValueError, match=r"epsilon must be a finite number > 0"):
         hessian_penalty(mlp(), torch.randn(4, 3), epsilon=epsilon)
 
 

@@ -225,7 +225,7 @@ def test_cli_refusals_exit_with_their_reason(tmp_path):
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "x").write_text("")
     out = runner.invoke(cli_main, ["data", "shaded-grey", str(tmp_path / "b"), "--size", "8", "--n", "2"])
-    assert out.exit_code == 1 and "is not empty; --force replaces it" in out.output
+    assert out.exit_code == 2 and "is not empty; --force replaces it" in out.output
 
 
 # -- the read-out and the scores -------------------------------------------------------------------------

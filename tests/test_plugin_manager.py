@@ -33,7 +33,7 @@ from nets import mlp
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_PACKAGE = ROOT / "examples" / "hjgan-msgan" / "hjgan_msgan"
 BUILTIN_HOOKS = {"exchange_rules": {"hjgan_exchange_rules"}, "generic_adapter": {"hjgan_register_adapters"},
-                 "spectral_norm": {"hjgan_addoption", "hjgan_configure"},
+                 "spectral_norm": {"hjgan_addoption", "hjgan_configure", "hjgan_unconfigure"},
                  "topk": {"hjgan_addoption", "hjgan_configure", "hjgan_generator_loss_terms"},
                  "unrolled": {"hjgan_addoption", "hjgan_configure", "hjgan_generator_loss_terms"}}
 INTEGRATIONS = sorted(p.parent for p in (ROOT / "integrations").glob("*/pyproject.toml"))
@@ -129,15 +129,16 @@ def test_uninstalled_plugins_are_loaded_from_the_source_tree_with_a_warning(monk
 def test_hookspecs_are_grouped_documented_and_marked():
     pm = make_plugin_manager(load_entrypoints=False)
     names = {"hjgan_addoption", "hjgan_register_adapters", "hjgan_exchange_rules", "hjgan_patch_hosts",
-             "hjgan_cli_commands", "hjgan_generator_loaders", "hjgan_configure", "hjgan_generator_loss_terms",
-             "hjgan_after_optimizer_step", "hjgan_report"}
+             "hjgan_cli_commands", "hjgan_generator_loaders", "hjgan_configure", "hjgan_unconfigure",
+             "hjgan_generator_loss_terms", "hjgan_after_optimizer_step", "hjgan_report"}
     assert {n for n in dir(hookspecs) if n.startswith("hjgan_")} == names
     for name in names:
         spec = getattr(pm.hook, name).spec
         assert spec is not None and (getattr(hookspecs, name).__doc__ or "").strip(), name
         assert not spec.opts.get("firstresult"), f"{name}: the module docstring says no hook is firstresult"
         assert bool(spec.opts.get("historic")) == (name == "hjgan_addoption"), name
-    for name in ("hjgan_configure", "hjgan_generator_loss_terms", "hjgan_after_optimizer_step", "hjgan_report"):
+    for name in ("hjgan_configure", "hjgan_unconfigure", "hjgan_generator_loss_terms", "hjgan_after_optimizer_step",
+                 "hjgan_report"):
         assert "context" in inspect.signature(getattr(hookspecs, name)).parameters  # not the session
     doc = hookspecs.__doc__
     assert doc.index("initialization") < doc.index("training") < doc.index("reporting")

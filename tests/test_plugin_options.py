@@ -111,7 +111,7 @@ def test_plugin_options_reach_click(pm):
     assert result.exit_code == 0, result.output
     assert seen["config"].getoption("mine_mode") == "b" and seen["rest"] == {}
     bad = CliRunner().invoke(train, ["--hj-mine-mode", "c"])
-    assert bad.exit_code == 2 and "--hj-mine-mode must be one of ['a', 'b'], got 'c'" in bad.output
+    assert bad.exit_code == 2 and "--hj-mine-mode (mine_mode) must be one of 'a', 'b', got 'c'" in bad.output
 
 
 def test_plugin_options_reach_attach_the_config_dict_and_the_session_state(pm):

@@ -95,8 +95,9 @@ def test_topk_refuses_an_adapter_without_per_sample_losses_and_no_D():
         hj.attach(G, D, optimizer_G=opt_g, optimizer_D=opt_d, topk_nu=0.5)
     with pytest.raises(ValueError, match=r"--hj-topk-nu needs the discriminator, to score the fakes"):
         hj.attach(G, None, adapter="non-saturating", topk_nu=0.5)
-    with pytest.raises(ValueError, match=r"ν .* got 0.0"):
-        hj.attach(G, D, optimizer_G=opt_g, optimizer_D=opt_d, adapter="non-saturating", topk_nu=0.0)
+    for nu in (0.0, 1.5, float("nan")):  # 1.5 once turned top-k off silently
+        with pytest.raises(ValueError, match=r"--hj-topk-nu \(topk_nu\) must be a finite number in \(0, 1\]"):
+            hj.attach(G, D, optimizer_G=opt_g, optimizer_D=opt_d, adapter="non-saturating", topk_nu=nu)
 
 
 def test_non_saturating_loss_per_sample():
@@ -284,9 +285,9 @@ def test_unrolled_off_by_default_and_refusals():
         hj.attach(G, D, unrolled_steps=2)
     with pytest.raises(ValueError, match=r"attach\(G, D, ...\) with D an nn.Module"):
         hj.attach(G, None, adapter="non-saturating", unrolled_steps=2)
-    with pytest.raises(ValueError, match="--hj-unrolled-steps must be >= 0, got -1"):
+    with pytest.raises(ValueError, match=r"--hj-unrolled-steps \(unrolled_steps\) must be an integer >= 0, got -1"):
         hj.attach(G, D, adapter="non-saturating", unrolled_steps=-1)
-    with pytest.raises(ValueError, match="--hj-unrolled-lr must be > 0, got 0.0"):
+    with pytest.raises(ValueError, match=r"--hj-unrolled-lr \(unrolled_lr\) must be a finite number > 0, got 0.0"):
         hj.attach(G, D, adapter="non-saturating", unrolled_steps=1, unrolled_lr=0.0)
     session = hj.attach(G, D, adapter="non-saturating", penalty="none", unrolled_steps=1)
     with pytest.raises(ValueError, match=r"needs the step's real batch: session.generator_penalty\(z, G_z=fake, real=real\)"):

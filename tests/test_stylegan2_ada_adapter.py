@@ -440,10 +440,10 @@ def test_manifest_names_the_commit_and_hashes():
 
 def test_patch_refuses_a_directory_that_is_not_the_checkout(tmp_path):
     result = CliRunner().invoke(cli_main, ["patch", "stylegan2-ada", str(tmp_path)])
-    assert result.exit_code == 1 and "is not a stylegan2-ada-pytorch checkout (no train.py there)" in result.output
+    assert result.exit_code == 2 and "is not a stylegan2-ada-pytorch checkout (no train.py there)" in result.output
     (tmp_path / "train.py").write_text("print('hi')\n")
     result = CliRunner().invoke(cli_main, ["patch", "stylegan2-ada", str(tmp_path), "--cpu"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "train.py differs" in result.output and "training/loss.py is missing" in result.output
     assert "Nothing was changed" in result.output
     assert (tmp_path / "train.py").read_text() == "print('hi')\n"

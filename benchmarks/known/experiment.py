@@ -78,8 +78,9 @@ def _pretrained(job: dict[str, Any]) -> dict[str, Any]:
 
 def _run_job(job: dict[str, Any]) -> dict[str, Any]:
     if job.get("pretrain"):  # fine-tuning: the plain checkpoint first, then this run resumes it
-        pre = _pretrained(job)
-        row = _run_job({k: v for k, v in job.items() if k != "pretrain"} | {"resume": job["pretrain"]["save"]})
+        pre = _pretrained(job)  # a host that names its own snapshot returns it in the row
+        resume = pre.pop("snapshot", None) or job["pretrain"]["save"]
+        row = _run_job({k: v for k, v in job.items() if k != "pretrain"} | {"resume": resume})
         return row | {"pretrain_seconds": pre["train_seconds"],
                       "pretrain_seconds_per_iteration": pre["seconds_per_iteration"]}
     name, work = _name(job), Path(job["work"])
@@ -87,7 +88,8 @@ def _run_job(job: dict[str, Any]) -> dict[str, Any]:
     job_path.write_text(json.dumps(job))
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    done = subprocess.run([sys.executable, "-m", "benchmarks.known.worker", str(job_path), str(result_path)],
+    worker = job.get("worker", "benchmarks.known.worker")  # the host's: train one run, score it
+    done = subprocess.run([sys.executable, "-m", worker, str(job_path), str(result_path)],
                           env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"{name} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")

@@ -79,16 +79,17 @@ def check(setting: str) -> str:
     return setting
 
 
-def flags(setting: str, model: str) -> list[str]:
+def flags(setting: str, model: str, recipe: dict[str, tuple[str, ...]] | None = None) -> list[str]:
     """The patched script's extra flags for ``setting`` on ``model``. Every option a script's adapter may
     default is given (layers, both λ, interval, sub-batch, variance), so that a setting means the same on
-    every script and whatever its defaults."""
+    every script and whatever its defaults. ``recipe``: the layer sets (default :data:`RECIPE_LAYERS`)."""
     s = parse(setting)
     if s is None:
         return [] if setting == "plain" else ["--hj"]
-    if s.layers == "recipe" and model not in RECIPE_LAYERS:
-        raise argparse.ArgumentTypeError(f"no recipe layer set for {model}; known: {sorted(RECIPE_LAYERS)}")
-    layers = ",".join(RECIPE_LAYERS[model]) if s.layers == "recipe" else "output"
+    recipe = RECIPE_LAYERS if recipe is None else recipe
+    if s.layers == "recipe" and model not in recipe:
+        raise argparse.ArgumentTypeError(f"no recipe layer set for {model}; known: {sorted(recipe)}")
+    layers = ",".join(recipe[model]) if s.layers == "recipe" else "output"
     return ["--hj", "--hj-lambda-h", f"{s.lambda_h:g}", "--hj-lambda-j", f"{s.lambda_h * RATIO_J:g}",
             "--hj-layers", layers, "--hj-interval", str(s.every), "--hj-subbatch", f"{s.sub:g}",
             "--hj-unbiased", "false" if s.biased else "true"] + (["--hj-warmup", str(s.warmup)] if s.warmup else [])

@@ -18,12 +18,33 @@ and exit status 2, no traceback.
 """
 from __future__ import annotations
 
+import os
+
 import click
 
 from . import data, demo, discover, eval_quality, eval_samples, game, hosts, plugins
+from .errors import InputError
+
+TRACEBACK_ENV = "HJGAN_TRACEBACK"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """``hjgan``: an error no command turned into a message (an unwritable ``--out``, a truncated file) is
+    shown as one line with exit status 2, not a traceback; ``HJGAN_TRACEBACK=1`` shows the traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - every other error becomes the one-line message
+            if os.environ.get(TRACEBACK_ENV):
+                raise
+            text = " ".join(str(exc).split()) or "(no message)"
+            raise InputError(f"{type(exc).__name__}: {text} (set {TRACEBACK_ENV}=1 for the traceback)") from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="hjgan_plugin", prog_name="hjgan")
 def main() -> None:
     """hjgan_plugin: joint Hessian/Jacobian penalty and G->D weight exchange for GAN trainers."""

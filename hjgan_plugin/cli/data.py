@@ -20,6 +20,7 @@ import click
 from ..datasets.known_factors import FACTOR_SETS, factor_set
 from ..datasets.idx import DEBIAN_FASHION_MNIST, MNIST_FILES, IDXError
 from ..datasets.torchvision_mnist import LAYOUTS, legacy_cache, write_mnist_layout
+from .errors import InputError
 
 _NAMES = ", ".join(name for name, _ in MNIST_FILES.values())
 
@@ -68,7 +69,7 @@ def mnist(root: Path, source: Path | None, subset: int | None, force: bool, link
     except ValueError as exc:  # --subset larger than the training set
         raise click.BadParameter(str(exc), param_hint="--subset") from None
     except FileExistsError as exc:
-        raise click.ClickException(f"{exc}; --force replaces them") from None
+        raise InputError(f"{exc}; --force replaces them") from None
     for item in written:
         click.echo(f"{item.path}  {'x'.join(map(str, item.shape))}  {item.action} from {item.source}")
     if written[0].source.resolve().is_relative_to(DEBIAN_FASHION_MNIST.resolve()):
@@ -104,7 +105,7 @@ def _known_factor_command(name: str) -> click.Command:
         except ValueError as exc:
             raise click.UsageError(str(exc)) from None
         except FileExistsError as exc:
-            raise click.ClickException(f"{exc}; --force replaces it") from None
+            raise InputError(f"{exc}; --force replaces it") from None
         click.echo(f"wrote {n} {size}x{size} {name} images ({', '.join(fs.factor_names)}) as {fmt} to {root}")
         click.echo(f"factors: {root / 'factors.npy'}; description: {root / 'known_factors.json'}")
         click.echo(f"for {written.meta['host']}: {written.data_path}  {written.flags}")

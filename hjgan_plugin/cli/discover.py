@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from .errors import InputError
 from .loaders import call_factory, load_generator
 
 
@@ -58,7 +59,11 @@ def _generator(spec: str, checkpoint: str | None) -> Any:
                                  param_hint="--checkpoint")
     if not Path(checkpoint).is_file():
         raise click.BadParameter(f"no such file: {checkpoint}", param_hint="--checkpoint")
-    state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    try:
+        state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - a truncated, corrupt or foreign file gets one message
+        raise click.BadParameter(f"{checkpoint} is not a readable torch checkpoint ({type(exc).__name__}: "
+                                 f"{' '.join(str(exc).split())[:200]})", param_hint="--checkpoint") from None
     if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
         state = state["state_dict"]
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
@@ -208,7 +213,7 @@ def discover(spec: str | None, adapter: str | None, checkpoint: str | None, spac
                                     lr=lr, seed=seed, on_step=lambda _, loss: bar.update(note=f"loss {loss:.3g}"),
                                     sample_latents=sample_latents, **options)
     except (ValueError, TypeError, FloatingPointError) as exc:
-        raise click.ClickException(str(exc)) from None
+        raise InputError(str(exc)) from None
     finally:
         bar.close()
     folder = Path(out)
@@ -246,7 +251,7 @@ def traverse(directions_file: str, spec: str | None, adapter: str | None, checkp
     try:
         written = _walk(G, found.directions, samples, steps, span, seed, Path(out), gif, scale, sample_latents)
     except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise InputError(str(exc)) from None
     for path in written:
         click.echo(f"wrote {path}")
 

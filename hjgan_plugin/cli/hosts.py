@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from ..patching import PatchError
+from .errors import InputError
 
 
 def _pm():
@@ -43,7 +44,7 @@ def patch(host: str, repo: Path, cpu: bool, check_only: bool, reverse: bool) -> 
     try:
         lines = hosts[host](repo, cpu=cpu, reverse=reverse, check_only=check_only)
     except PatchError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise InputError(str(exc)) from None
     prefix = "check: would have " if check_only else ""
     for line in lines:
         click.echo(prefix + line)

@@ -11,6 +11,8 @@ legacy cache), which :func:`write_mnist_layout` reports.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,22 +69,6 @@ def _same(path: Path, data: bytes) -> bool:
         return False
 
 
-def _write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # then renamed: no half-written file under the name
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _link(path: Path, source: Path) -> None:
-    if path.is_symlink() or path.exists():
-        path.unlink()
-    path.symlink_to(source.resolve())
-
-
 def write_mnist_layout(root: str | os.PathLike, source: str | os.PathLike, *, subset: int | None = None,
                        force: bool = False, link: bool = False, layout: str = "MNIST") -> list[WrittenFile]:
     """Write ``root/<layout>/raw/`` from the four IDX files found in ``source`` (see :func:`find_mnist_files`).
@@ -112,18 +98,39 @@ def write_mnist_layout(root: str | os.PathLike, source: str | os.PathLike, *, su
     different = [p for p, _, data, _, _ in plan if (p.exists() or p.is_symlink()) and not _same(p, data)]
     if different and not force:
         raise FileExistsError(f"{target} already holds different files: {', '.join(p.name for p in different)}")
-    target.mkdir(parents=True, exist_ok=True)
     done = []
     for path, src, data, action, shape in plan:
-        if action == "linked" and not (path.is_symlink() and path.resolve() == src.resolve()):
-            _link(path, src)
-        elif action != "linked" and (path.is_symlink() or not _same(path, data)):
-            if path.is_symlink():
-                path.unlink()  # never write through a link into someone else's file
-            _write(path, data)
+        same = (path.is_symlink() and path.resolve() == src.resolve()) if action == "linked" else \
+            (not path.is_symlink() and _same(path, data))
+        done.append(WrittenFile(path, src, "unchanged" if same else action, tuple(shape)))
+    if all(d.action == "unchanged" for d in done):
+        return done
+    # the four files are written into a new folder beside raw/, which then replaces it: images and labels
+    # change together, and an interrupted write leaves the old set (or none), never a mixed one
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        for (path, src, data, _, _), written in zip(plan, done):
+            if written.action == "linked":
+                (fresh / path.name).symlink_to(src.resolve())
+            else:
+                (fresh / path.name).write_bytes(data)
+        if target.is_dir():
+            for other in target.iterdir():  # anything else the folder held stays in it (copied: the old set is
+                if not (fresh / other.name).exists() and not (fresh / other.name).is_symlink():  # whole till the swap)
+                    if other.is_dir() and not other.is_symlink():
+                        shutil.copytree(other, fresh / other.name, symlinks=True)
+                    else:
+                        shutil.copy2(other, fresh / other.name, follow_symlinks=False)
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+            os.replace(target, old / target.name)
+            os.replace(fresh, target)
+            shutil.rmtree(old)
         else:
-            action = "unchanged"
-        done.append(WrittenFile(path, src, action, tuple(shape)))
+            os.replace(fresh, target)
+    except BaseException:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise
     return done
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import math
+import numbers
 import inspect
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -109,8 +111,9 @@ def discover_directions(G: Callable, latent_dim: int, num_directions: int, metho
     if unknown:
         raise TypeError(f"method {method!r} takes no option {unknown}; its options: {', '.join(OPTIONS[method])}")
     options = {**OPTIONS[method], **method_options}
-    if latent_dim < 1 or num_directions < 1:
-        raise ValueError(f"latent_dim and num_directions must be >= 1, got {latent_dim} and {num_directions}")
+    _check_counts(latent_dim=latent_dim, num_directions=num_directions, steps=steps, batch_size=batch_size)
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not math.isfinite(lr) or lr <= 0:
+        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
     subspace = check_subspace(options.get("subspace"), latent_dim)
     room = latent_dim if subspace is None else len(subspace)
     if num_directions > room:
@@ -157,7 +160,18 @@ def discover_directions(G: Callable, latent_dim: int, num_directions: int, metho
             Q, _ = gradient_directions(G, latent_dim, attributes, samples=options["samples"], batch_size=batch_size,
                                        channels=options["channels"], seed=seed, sample_latents=sample_latents,
                                        G_args=G_args)
+    if history and all(loss == 0 for loss in history):
+        raise ValueError(f"method {method!r}: the loss stayed at 0 for all {len(history)} steps, so the directions "
+                         "are the random initial ones: G does not depend on z along this subspace (a G that "
+                         "ignores its latent, or layers that do not see it)")
     return Directions(Q, method, config, history)
+
+
+def _check_counts(**counts: Any) -> None:
+    """Each count an integer >= 1, or ``ValueError`` naming it."""
+    for name, value in counts.items():
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
 
 
 __all__ = ["METHODS", "OPTIONS", "discover_directions", "frozen"]

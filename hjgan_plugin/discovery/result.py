@@ -3,6 +3,7 @@ loss history; ``directions.pt`` is a plain dict any torch program can read."""
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,15 @@ class Directions:
     config: dict[str, Any] = field(default_factory=dict)
     history: list[float] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        d = self.directions
+        if not isinstance(d, Tensor) or d.ndim != 2 or not d.is_floating_point() or 0 in d.shape:
+            shape = tuple(d.shape) if isinstance(d, Tensor) else type(d).__name__
+            raise ValueError(f"directions must be a non-empty floating (K, d) tensor, got {shape}")
+        if not torch.isfinite(d).all():
+            raise ValueError(f"directions hold NaN or inf ({int((~torch.isfinite(d)).sum())} entries): a diverged "
+                             "discovery; run it again with a smaller lr or epsilon")
+
     @property
     def num_directions(self) -> int:
         return int(self.directions.shape[0])
@@ -44,10 +54,17 @@ class Directions:
         """Write :meth:`to_dict` to ``path`` (``torch.save``) through a temporary file, so that an interrupted
         save leaves no half-written file."""
         path = Path(path)
+        if path.is_dir():
+            raise ValueError(f"{path} is a folder: save directions to a file in it, e.g. {path / 'directions.pt'}")
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        torch.save(self.to_dict(), tmp)
-        os.replace(tmp, path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        try:
+            torch.save(self.to_dict(), tmp)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
         return path
 
     @classmethod
@@ -64,10 +81,10 @@ class Directions:
             keys = sorted(blob) if isinstance(blob, dict) else type(blob).__name__
             raise ValueError(f"{path}: not a directions file (expected a dict with format {FORMAT!r}, "
                              f"directions, method, config; got {keys})")
-        d = blob["directions"]
-        if not isinstance(d, Tensor) or d.ndim != 2:
-            raise ValueError(f"{path}: 'directions' must be a (K, d) tensor")
-        return cls(d, blob["method"], dict(blob.get("config", {})), list(blob.get("history", [])))
+        try:
+            return cls(blob["directions"], blob["method"], dict(blob.get("config", {})), list(blob.get("history", [])))
+        except (KeyError, ValueError, TypeError) as exc:
+            raise ValueError(f"{path}: not usable directions: {exc}") from None
 
 
 __all__ = ["Directions", "FORMAT"]

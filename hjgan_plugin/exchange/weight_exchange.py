@@ -256,13 +256,35 @@ class WeightExchange:
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore :meth:`state_dict` so a resumed run draws the same noise and counts on."""
-        version = state.get("version")
-        if version != _STATE_VERSION:
-            raise ValueError(f"weight exchange state version {version!r} is not supported (expected {_STATE_VERSION})")
+        """Restore :meth:`state_dict` so a resumed run draws the same noise and counts on. The whole state is
+        checked first: a refused one changes nothing."""
+        values = self.checked_state(state)
         if state.get("variant") != self.variant:
             warnings.warn(f"weight exchange state was saved with variant {state.get('variant')!r}, resuming with "
                           f"{self.variant!r}", RuntimeWarning, stacklevel=2)
+        self.count, self.skipped_nonfinite = values["count"], values["skipped_nonfinite"]
+        self._generator.set_state(values["generator_state"])
+        self._fixed = values["fixed"]
+        self._last_cosine, self._last_norm_ratio = values["last_cosine"], values["last_norm_ratio"]
+
+    def checked_state(self, state: Any) -> dict[str, Any]:
+        """:meth:`load_state_dict`'s values from ``state``, or ``ValueError`` naming what is missing or wrong."""
+        if not isinstance(state, dict):
+            raise ValueError(f"weight exchange state must be the dict exchange.state_dict() returned, got "
+                             f"{type(state).__name__}")
+        version = state.get("version")
+        if version != _STATE_VERSION:
+            raise ValueError(f"weight exchange state version {version!r} is not supported (expected {_STATE_VERSION})")
+        missing = [key for key in ("count", "skipped_nonfinite", "generator_state") if key not in state]
+        if missing:
+            raise ValueError(f"weight exchange state lacks {missing}")
+        counts = {key: state[key] for key in ("count", "skipped_nonfinite")}
+        bad = {k: v for k, v in counts.items() if isinstance(v, bool) or not isinstance(v, int) or v < 0}
+        if bad:
+            raise ValueError(f"weight exchange state: {bad} must be integers >= 0")
+        rng = state["generator_state"]
+        if not isinstance(rng, torch.Tensor) or rng.dtype != torch.uint8:
+            raise ValueError("weight exchange state: generator_state must be a torch.Generator state (a uint8 tensor)")
         fixed = {"d": dict(state.get("fixed_noise_d", {})), "g": dict(state.get("fixed_noise_g", {}))}
         known = {"d": {p.d_name for p in self.report.pairs}, "g": {p.g_name for p in self.report.pairs}}
         for side in ("d", "g"):
@@ -270,9 +292,7 @@ class WeightExchange:
             if unknown:
                 raise ValueError(f"weight exchange state has fixed noise for {unknown}, which the current pairing "
                                  f"does not contain (pairs: {[(p.g_name, p.d_name) for p in self.report.pairs]})")
-        self.count = int(state["count"])
-        self.skipped_nonfinite = int(state["skipped_nonfinite"])
-        self._generator.set_state(state["generator_state"].clone())
-        self._fixed = {side: {k: v.detach().cpu().float().clone() for k, v in fixed[side].items()} for side in fixed}
-        self._last_cosine = float(state.get("last_cosine", math.nan))
-        self._last_norm_ratio = float(state.get("last_norm_ratio", math.nan))
+        return {**counts, "generator_state": rng.clone(),
+                "fixed": {side: {k: v.detach().cpu().float().clone() for k, v in fixed[side].items()} for side in fixed},
+                "last_cosine": float(state.get("last_cosine", math.nan)),
+                "last_norm_ratio": float(state.get("last_norm_ratio", math.nan))}

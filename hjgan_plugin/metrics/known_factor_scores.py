@@ -35,9 +35,13 @@ def generate(G: Callable[[torch.Tensor], torch.Tensor], z: torch.Tensor, batch_s
 def known_factor_scores(G: Callable[[torch.Tensor], torch.Tensor], latent_dim: int, readout: FactorReadout,
                         real: torch.Tensor, n: int = 5000, vp_pairs: int = 4000, seed: int = 0,
                         latents: Callable[[int, torch.Generator], torch.Tensor] | None = None,
-                        dci_regressor: str = "lasso") -> dict[str, Any]:
+                        dci_regressor: str = "lasso",
+                        coordinates: Callable[[torch.Tensor], torch.Tensor] | None = None) -> dict[str, Any]:
     """The scores of the module docstring for ``G``; ``latents(n, generator)`` draws the inputs (default
-    standard normal of ``latent_dim``); ``real`` are rendered images for the FD. ``vp_pairs=0`` skips VP."""
+    standard normal of ``latent_dim``); ``real`` are rendered images for the FD. ``vp_pairs=0`` skips VP.
+    ``coordinates(z)``: what MIG and DCI read of each latent instead of ``z`` itself, e.g. its coordinates
+    along G's top Jacobian directions where ``z`` is wide (StyleGAN's 512); VP still moves ``z``'s own
+    coordinates, so pass ``vp_pairs=0`` with it unless that is meant."""
     gen = torch.Generator().manual_seed(seed)
     z = latents(n, gen) if latents is not None else torch.randn(n, latent_dim, generator=gen)
     images = generate(G, z)
@@ -47,7 +51,7 @@ def known_factor_scores(G: Callable[[torch.Tensor], torch.Tensor], latent_dim: i
                 "n": n, "nonfinite": True}
     images = images.clamp(0, 1)
     factors = readout.scores(images).numpy().astype(np.float64)
-    latent = z.reshape(n, -1).numpy().astype(np.float64)
+    latent = (coordinates(z) if coordinates is not None else z).reshape(n, -1).numpy().astype(np.float64)
     spread = factors.std(0) > 1e-6
     gap, per_factor = mig(latent, factors[:, spread], return_per_factor=True) if spread.any() else (0.0, [])
     out: dict[str, Any] = {"mig": float(gap), "mig_per_factor": {

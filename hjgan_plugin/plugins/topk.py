@@ -30,10 +30,10 @@ def _enabled(context: Any) -> bool:
 @hookimpl
 def hjgan_addoption(parser: Any) -> None:
     group = parser.getgroup("topk", "top-k generator updates (Sinha et al. 2020)")
-    group.addoption("nu", type=float, default=1.0,
+    group.addoption("nu", type=float, default=1.0, range="(0, 1]",
                     help="top-k: smallest fraction of the batch that updates G (the paper: 0.5-0.75); 1 = off")
-    group.addoption("gamma", type=float, default=0.99, help="top-k: decay of k per period")
-    group.addoption("period", type=int, default=100, help="top-k: generator steps per decay of k")
+    group.addoption("gamma", type=float, default=0.99, range="(0, 1]", help="top-k: decay of k per period")
+    group.addoption("period", type=int, default=100, range=">= 1", help="top-k: generator steps per decay of k")
 
 
 @hookimpl

@@ -28,8 +28,8 @@ from ..remedies.unrolled import as_module_call, unrolled_parameters
 @hookimpl
 def hjgan_addoption(parser: Any) -> None:
     group = parser.getgroup("unrolled", "unrolled GAN (Metz et al. 2017)")
-    group.addoption("steps", type=int, default=0, help="unrolled GAN: D steps unrolled for G's loss; 0 = off")
-    group.addoption("lr", type=float, default=1e-3, help="unrolled GAN: size of the unrolled D steps")
+    group.addoption("steps", type=int, default=0, range=">= 0", help="unrolled GAN: D steps unrolled for G's loss; 0 = off")
+    group.addoption("lr", type=float, default=1e-3, range="> 0", help="unrolled GAN: size of the unrolled D steps")
     group.addoption("second_order", type=parse_bool, default=True,
                     help="unrolled GAN: backpropagate through the unrolled steps into G")
 
@@ -39,10 +39,6 @@ def hjgan_configure(context: Any) -> None:
     steps = int(context.getoption("unrolled_steps"))
     if steps == 0:
         return
-    if steps < 0:
-        raise ValueError(f"--hj-unrolled-steps must be >= 0, got {steps}")
-    if float(context.getoption("unrolled_lr")) <= 0:
-        raise ValueError(f"--hj-unrolled-lr must be > 0, got {context.getoption('unrolled_lr')}")
     if not isinstance(context.discriminator, nn.Module):
         raise ValueError("--hj-unrolled-steps unrolls the discriminator: attach(G, D, ...) with D an nn.Module")
     adapter = context.adapter

@@ -45,6 +45,18 @@ def apply_spectral_norm(D: nn.Module, n_power_iterations: int = 1) -> list[str]:
     return done
 
 
+def remove_spectral_norm(D: nn.Module, names: list[str]) -> None:
+    """Undo :func:`apply_spectral_norm` on the layers ``names`` it returned: each gets its plain weight back,
+    the same Parameter object, under its original name."""
+    modules = dict(D.named_modules())
+    for name in names:
+        module = modules[name]
+        if parametrize.is_parametrized(module, "weight"):
+            parametrize.remove_parametrizations(module, "weight", leave_parametrized=False)
+            params = module._parameters  # torch's layers register weight first: keep the state dict's order
+            module._parameters = {"weight": params["weight"], **{k: v for k, v in params.items() if k != "weight"}}
+
+
 @torch.no_grad()
 def plain_state_dict(D: nn.Module) -> dict[str, Any]:
     """``D.state_dict()`` as a network without parametrizations has it: each parametrized tensor evaluated

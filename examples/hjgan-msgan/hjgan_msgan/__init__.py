@@ -70,7 +70,7 @@ def mode_seeking_loss(fake: Tensor, z: Tensor, weight: float = 1.0) -> Tensor:
 @hookimpl
 def hjgan_addoption(parser: Any) -> None:
     group = parser.getgroup("msgan", "MSGAN mode-seeking term (hjgan-msgan example plugin)")
-    group.addoption("weight", type=float, default=0.0,
+    group.addoption("weight", type=float, default=0.0, range=">= 0",
                     help="weight of the MSGAN mode-seeking term in the generator loss; 0 = off")
 
 

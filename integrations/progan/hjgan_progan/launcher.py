@@ -21,6 +21,8 @@ from hjgan_plugin.config import HJConfig
 from . import compat
 
 PROG_NAME = "hjgan progan train"
+HELP = ("Run pro-gan-pth 3.4's progan_train with the --hj/--hj-* flags: hjgan progan train TRAIN_PATH OUTPUT_DIR "
+        "[progan_train options] --hj [--hj-* options].")
 
 
 class _Built(Exception):
@@ -129,4 +131,7 @@ def train_command(args: Sequence[str]) -> None:
     try:
         run(args)
     except compat.UnsupportedVersionError as exc:
+        if "--help" in args or "-h" in args:  # progan_train's own options need the package; ours do not
+            click.echo(HJConfig.help_text(PROG_NAME, f"{HELP}\n\nNot available here: {exc}"))
+            return
         raise click.UsageError(str(exc)) from None

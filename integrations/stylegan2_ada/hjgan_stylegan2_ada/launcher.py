@@ -15,12 +15,16 @@ from typing import Sequence
 
 import click
 
-from . import options
+from hjgan_plugin.config import HJConfig
 from hjgan_plugin.patching import PatchError
 
+from . import options
 from .patching import check_version
 
 PROG_NAME = "hjgan stylegan2-ada train"
+HELP = ("Run a stylegan2-ada-pytorch checkout's train.py (d72cc7d) with the --hj/--hj-* options, without "
+        "editing it: hjgan stylegan2-ada train --repo DIR [train.py options] --hj=1 [--hj-* options]. "
+        "With --repo DIR, --help lists train.py's own options as well.")
 
 
 def load_train_module(repo: str | Path) -> ModuleType:
@@ -82,9 +86,15 @@ def command_group() -> None:
 
 @command_group.command("train", context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
                                                   "help_option_names": []})
-@click.option("--repo", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+@click.option("--repo", default=None, type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="the stylegan2-ada-pytorch checkout (d72cc7d)")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def train_command(repo: Path, args: Sequence[str]) -> None:
+def train_command(repo: Path | None, args: Sequence[str]) -> None:
     """Run REPO/train.py with ARGS and the --hj/--hj-* options (``... train --repo DIR --help``)."""
+    if repo is None:
+        if "--help" in args or "-h" in args:  # train.py's own options need the checkout; ours do not
+            click.echo(HJConfig.help_text(f"{PROG_NAME} --repo DIR", HELP))
+            return
+        raise click.UsageError("--repo DIR is required: the stylegan2-ada-pytorch checkout (d72cc7d) whose "
+                               "train.py runs (with --repo DIR, --help lists train.py's options too)")
     run(repo, args)
