@@ -224,7 +224,7 @@ def _stand_in_script():
     return script
 
 
-def test_launcher_adds_the_hj_flags_to_upstreams_own_parser():
+def test_launcher_adds_the_hj_flags_to_upstreams_own_parser(capsys):
     import argparse
 
     from hjgan_progan import launcher
@@ -241,5 +241,6 @@ def test_launcher_adds_the_hj_flags_to_upstreams_own_parser():
     help_text = launcher.build_parser(script).format_help()
     assert help_text.startswith("usage: hjgan progan train") and "--hj-lambda-h" in help_text
     assert "(default: None)" not in help_text and "(default: 10)" in help_text
-    with pytest.raises(click.UsageError, match="--hj-k must be >= 2"):
+    with pytest.raises(SystemExit) as refused:  # argparse's own error: the flag and the range, status 2
         launcher.parse(["d", "o", "--hj", "--hj-k", "1"], script)
+    assert refused.value.code == 2 and "--hj-k (k) must be an integer >= 2, got 1" in capsys.readouterr().err
