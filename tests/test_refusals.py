@@ -150,3 +150,22 @@ def test_host_launchers_answer_help_without_their_checkout_or_package():
     assert missing.exit_code == 2 and "--repo DIR is required" in missing.output
     progan = _cli("progan", "train", "--help")
     assert progan.exit_code == 0 and "--hj-lambda-h" in progan.output
+
+
+def test_sefa_refuses_a_G_whose_output_ignores_z():
+    flat = nn.Sequential(nn.Linear(3, 4))
+    with torch.no_grad():
+        flat[0].weight.zero_()
+    with pytest.raises(ValueError, match="every eigenvalue is 0, so the directions are arbitrary"):
+        discover_directions(flat, 3, 2, "sefa", samples=16)
+
+
+def test_unrolled_refuses_a_real_batch_of_another_shape():
+    import hjgan_plugin as hj
+
+    torch.manual_seed(0)
+    G, D = nn.Linear(3, 4), nn.Sequential(nn.Linear(4, 1))
+    session = hj.attach(G, D, adapter="non-saturating", penalty="none", unrolled_steps=1)
+    z = torch.randn(4, 3)
+    with pytest.raises(ValueError, match=r"the real batch must be a floating tensor shaped like the fakes \(N, 4\)"):
+        session.generator_penalty(z, G_z=G(z), real=torch.randn(4, 5))

@@ -160,6 +160,9 @@ def discover_directions(G: Callable, latent_dim: int, num_directions: int, metho
             Q, _ = gradient_directions(G, latent_dim, attributes, samples=options["samples"], batch_size=batch_size,
                                        channels=options["channels"], seed=seed, sample_latents=sample_latents,
                                        G_args=G_args)
+    if "eigenvalues" in config and not any(config["eigenvalues"]):
+        raise ValueError(f"method {method!r}: every eigenvalue is 0, so the directions are arbitrary: G's output "
+                         "does not change with z (a G that ignores its latent, or a layer that does not see it)")
     if history and all(loss == 0 for loss in history):
         raise ValueError(f"method {method!r}: the loss stayed at 0 for all {len(history)} steps, so the directions "
                          "are the random initial ones: G does not depend on z along this subspace (a G that "

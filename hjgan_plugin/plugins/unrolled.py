@@ -59,6 +59,11 @@ def hjgan_generator_loss_terms(context: Any, z: Tensor, G_args: tuple, G_kwargs:
         raise ValueError("--hj-unrolled-steps needs the step's real batch: session.generator_penalty(z, G_z=fake, "
                          "real=real)")
     fake = context.generator_output(z, G_args, G_kwargs, G_z)
+    if not isinstance(real, Tensor) or not real.is_floating_point() or real.shape[1:] != fake.shape[1:] \
+            or len(real) == 0:
+        shape = tuple(real.shape) if isinstance(real, Tensor) else type(real).__name__
+        raise ValueError(f"--hj-unrolled-steps: the real batch must be a floating tensor shaped like the fakes "
+                         f"(N, {', '.join(map(str, fake.shape[1:]))}) for D's unrolled steps, got {shape}")
     D, adapter = context.discriminator, context.adapter
     params = unrolled_parameters(D, adapter.discriminator_loss, real, fake, steps,
                                  float(context.getoption("unrolled_lr")),
