@@ -169,3 +169,22 @@ def test_unrolled_refuses_a_real_batch_of_another_shape():
     z = torch.randn(4, 3)
     with pytest.raises(ValueError, match=r"the real batch must be a floating tensor shaped like the fakes \(N, 4\)"):
         session.generator_penalty(z, G_z=G(z), real=torch.randn(4, 5))
+
+
+@pytest.mark.parametrize("extra,hint", [(["--scale", "0"], "--scale"), (["--range", "inf"], "--range"),
+                                        (["--traversal-steps", "1"], "--traversal-steps"),
+                                        (["--path-size", "nan"], "path_size must be a finite number > 0")])
+def test_discover_checks_the_walk_before_any_work(factory, tmp_path, extra, hint):
+    result = _cli("discover", "--generator", f"{factory}:make", "--latent-dim", "3", "--num-directions", "2",
+                  "--out", str(tmp_path / "out"), "--steps", "2", "--no-progress", *extra)
+    assert result.exit_code == 2 and hint in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("extra,hint", [(["--samples", "0"], "--samples"), (["--range", "nan"], "--range"),
+                                        (["--steps", "1"], "--steps"), (["--scale", "0"], "--scale")])
+def test_traverse_refuses_a_walk_that_shows_nothing(factory, tmp_path, extra, hint):
+    Directions(torch.eye(3)[:2], "joint").save(tmp_path / "d.pt")
+    result = _cli("traverse", str(tmp_path / "d.pt"), "--generator", f"{factory}:make",
+                  "--out", str(tmp_path / "t.png"), *extra)
+    assert result.exit_code == 2 and hint in result.output and not (tmp_path / "t.png").exists()

@@ -121,6 +121,18 @@ def _plot_loss(history: list[float], path: Path, method: str) -> None:
     plt.close(fig)
 
 
+def _check_walk(steps: int, span: float, scale: int, steps_flag: str) -> None:
+    """The traversal's options, checked before any work (discover writes nothing when they are wrong)."""
+    import math
+
+    if steps < 2:
+        raise click.BadParameter(f"must be >= 2 (images per direction), got {steps}", param_hint=steps_flag)
+    if not math.isfinite(span) or span <= 0:
+        raise click.BadParameter(f"must be a finite number > 0, got {span}", param_hint="--range")
+    if scale < 1:
+        raise click.BadParameter(f"must be >= 1, got {scale}", param_hint="--scale")
+
+
 def _walk(G: Any, directions: Any, samples: int, steps: int, span: float, seed: int, out: Path,
           gif: str | None, scale: int, sample_latents: Any = None) -> list[Path]:
     import torch
@@ -194,6 +206,7 @@ def discover(spec: str | None, adapter: str | None, checkpoint: str | None, spac
     from ..discovery.penalty import PENALTIES
     from ..metrics.progress import ProgressBar
 
+    _check_walk(traversal_steps, span, scale, "--traversal-steps")
     G, latent_dim, sample_latents = _source(spec, adapter, checkpoint, space, latent_dim)
     options: dict[str, Any] = {}
     if method in PENALTIES:
@@ -243,6 +256,9 @@ def traverse(directions_file: str, spec: str | None, adapter: str | None, checkp
     """Render saved directions as a grid (rows: sample x direction, columns: steps) and optionally a GIF."""
     from ..discovery import Directions
 
+    _check_walk(steps, span, scale, "--steps")
+    if samples < 1:
+        raise click.BadParameter(f"must be >= 1, got {samples}", param_hint="--samples")
     try:
         found = Directions.load(directions_file)
     except (FileNotFoundError, ValueError) as exc:

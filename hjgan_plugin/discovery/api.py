@@ -111,7 +111,13 @@ def discover_directions(G: Callable, latent_dim: int, num_directions: int, metho
     if unknown:
         raise TypeError(f"method {method!r} takes no option {unknown}; its options: {', '.join(OPTIONS[method])}")
     options = {**OPTIONS[method], **method_options}
-    _check_counts(latent_dim=latent_dim, num_directions=num_directions, steps=steps, batch_size=batch_size)
+    _check_counts(latent_dim=latent_dim, num_directions=num_directions, steps=steps, batch_size=batch_size,
+                  **{name: options[name] for name in ("samples", "probes", "k") if name in options})
+    for name in ("path_size", "epsilon"):
+        value = options.get(name)
+        if name in options and (isinstance(value, bool) or not isinstance(value, numbers.Real)
+                                or not math.isfinite(value) or value <= 0):
+            raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
     if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not math.isfinite(lr) or lr <= 0:
         raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
     subspace = check_subspace(options.get("subspace"), latent_dim)

@@ -41,8 +41,12 @@ def traverse(G: Callable, directions: Tensor, z: Tensor, steps: int = 7, span: f
              G_args: tuple = ()) -> Tensor:
     """Images (n, K, steps, C, H, W): each latent of ``z`` (n, d) moved along each row of ``directions``
     to ``t ∈ linspace(-span, span, steps)`` (t = 0 is z itself when ``steps`` is odd)."""
-    if steps < 2:
-        raise ValueError(f"steps must be >= 2, got {steps}")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
+        raise ValueError(f"steps must be an integer >= 2, got {steps!r}")
+    if isinstance(span, bool) or not isinstance(span, (int, float)) or not math.isfinite(span) or span <= 0:
+        raise ValueError(f"span (--range) must be a finite number > 0, got {span!r}")
+    if z.ndim != 2 or len(z) == 0:
+        raise ValueError(f"z must hold at least one latent, shape (n, d); got {tuple(z.shape)}")
     ts = torch.linspace(-span, span, steps)
     n, K = len(z), len(directions)
     moved = z.view(n, 1, 1, -1) + ts.view(1, 1, steps, 1) * directions.to(z).view(1, K, 1, -1)
@@ -75,6 +79,8 @@ def _scaled(image: "Image.Image", scale: int) -> "Image.Image":
     """``image`` enlarged ``scale`` times, nearest neighbour (pixels stay sharp)."""
     from PIL import Image
 
+    if isinstance(scale, bool) or not isinstance(scale, int) or scale < 1:
+        raise ValueError(f"scale must be an integer >= 1, got {scale!r}")
     return image.resize((image.width * scale, image.height * scale), Image.NEAREST) if scale > 1 else image
 
 
