@@ -40,6 +40,11 @@ def judge(rows: list[dict[str, Any]], model: str, setting: str) -> dict[str, Any
             "kept": kept, "verdict": verdict}
 
 
+def _scores(rows: list[dict[str, Any]]) -> tuple[tuple[str, str, bool], ...]:
+    """The :data:`SCORES` some row holds (a host that cannot score VP has none)."""
+    return tuple(score for score in SCORES if any(r.get(score[0]) is not None for r in rows))
+
+
 def best(rows: list[dict[str, Any]], model: str, settings: list[str]) -> str | None:
     """The ``--hj`` setting with the highest mean MIG among those that keep quality (None if none does)."""
     kept = [s for s in settings[1:] if judge(rows, model, s)["kept"]]
@@ -85,16 +90,17 @@ def render(result: dict[str, Any], name: str, command: str) -> str:
     for model in st["models"]:
         lines += [f"## {model}", ""]
         body = []
+        scored = _scores(rows)
         for s in st["settings"]:
             j = judge(rows, model, s)
             get = lambda k: values(rows, model, s, k)  # noqa: E731
-            body.append([label(s), mean_std(get("mig")), mean_std(get("dci_d")), mean_std(get("vp")),
+            body.append([label(s), *(mean_std(get(key)) for key, _, _ in scored),
                          mean_std(get("fd"), "{:.1f}"), mean_std(get("valid")),
                          mean_std([1000 * v for v in get("seconds_per_iteration")], "{:.0f}"),
                          f"{j['cost']:.2f}×", "–" if s == "plain" else f"{j['gain']:+.3f} ({p_text(j['p'])})",
                          "–" if s == "plain" else f"{j['fd_ratio']:.2f}× ({p_text(j['p_fd'])})", j["verdict"]])
-        lines += table(["setting", "MIG", "DCI", "VP", "FD", "valid", "ms/it", "cost", "ΔMIG (p)", "FD vs plain (p)",
-                        "verdict"], body)
+        lines += table(["setting", *(name for _, name, _ in scored), "FD", "valid", "ms/it", "cost", "ΔMIG (p)",
+                        "FD vs plain (p)", "verdict"], body)
         chosen = best(rows, model, st["settings"])
         lines += ["", f"Highest MIG at kept quality: {label(chosen)}." if chosen else
                   "No `--hj` setting keeps quality within the bounds above.", ""]
@@ -132,10 +138,12 @@ def plot(result: dict[str, Any], path: Path) -> None:
     plt = pyplot()
     st, rows = result["settings"], result["rows"]
     models, settings = st["models"], st["settings"]
+    scored = _scores(rows)
     fig = plt.figure(figsize=(17, 9.5 * len(models)))
-    grid = fig.add_gridspec(2 * len(models), 4, width_ratios=[3, 3, 3, 2.2], height_ratios=[4, 5] * len(models))
+    grid = fig.add_gridspec(2 * len(models), len(scored) + 1, width_ratios=[3] * len(scored) + [2.2],
+                            height_ratios=[4, 5] * len(models))
     for r, model in enumerate(models):
-        for c, (key, name, _) in enumerate(SCORES):
+        for c, (key, name, _) in enumerate(scored):
             ax = fig.add_subplot(grid[2 * r, c])
             for s in settings:
                 fd, score = values(rows, model, s, "fd"), values(rows, model, s, key)
@@ -151,13 +159,13 @@ def plot(result: dict[str, Any], path: Path) -> None:
             ax.set_ylabel(f"{name} (higher is better)")
             ax.set_title(f"{model}: {name} against FD", fontsize=10)
         handles, labels = ax.get_legend_handles_labels()
-        legend_ax = fig.add_subplot(grid[2 * r, 3])
+        legend_ax = fig.add_subplot(grid[2 * r, len(scored)])
         legend_ax.axis("off")
         legend_ax.legend(handles, labels, fontsize=7, loc="center left", frameon=False)
         seed = st["seeds"][0]
         shown = best(rows, model, settings) or ("hj" if "hj" in settings else None)
         for c, s in enumerate(["plain", shown]):
-            ax = fig.add_subplot(grid[2 * r + 1, 2 * c: 2 * c + 2] if c == 0 else grid[2 * r + 1, 2:])
+            ax = fig.add_subplot(grid[2 * r + 1, :].subgridspec(1, 2)[0, c])
             ax.set_xticks([])
             ax.set_yticks([])
             run = next((x for x in rows if x["model"] == model and x["setting"] == s and x["seed"] == seed), None)
