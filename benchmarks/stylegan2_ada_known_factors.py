@@ -156,6 +156,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             rows = run_cached(_run_job, todo, mapper, lambda job: {
                 k: v for k, v in cache_key(job).items() if k not in ("data", "outdir", "worker")}, args.cache,
                 report_row)
+        print(f"{len(done)} of {len(todo)} runs trained", flush=True)
     k = rows[0].get("directions", 4)
     return {"settings": {key: v for key, v in vars(args).items() if key not in ("repo", "cache", "readout", "out")}
             | {"models": [MODEL], "host": "StyleGAN2-ADA", "upstream": UPSTREAM, "protocol": _protocol(args),

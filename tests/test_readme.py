@@ -66,6 +66,8 @@ RUN_ELSEWHERE = {
     "--cache finetune.jsonl": "tests/test_pytorch_gan_upstream.py::test_known_factor_benchmark_fine_tunes_one_plain_run_per_seed",
     ".venv-hosts/bin/python benchmarks/pytorch_gan_known_factors.py --checkout ~/PyTorch-GAN --cache known.jsonl":
         "tests/test_pytorch_gan_upstream.py::test_known_factor_benchmark_end_to_end_resumes_from_its_cache",
+    "HJGAN_STYLEGAN2_ADA_DIR=~/stylegan2-ada-pytorch python benchmarks/stylegan2_ada_known_factors.py --use finetune --cache sg2.jsonl":
+        f"{UPSTREAM_TEST}::test_known_factor_benchmark_fine_tunes_and_resumes_from_its_cache",
     "python benchmarks/mode_collapse_remedies.py --cache runs.jsonl":
         "tests/test_mode_collapse_remedies.py::test_remedies_suite_end_to_end",
     "hjgan traverse dirs/directions.pt --generator hjgan_plugin.testbed.bumps:make --samples 2 --gif walk.gif":

@@ -373,3 +373,28 @@ def test_squares_benchmark_runs_the_three_settings(workdir):
     assert all(0 <= r["valid"] <= 1 and len(r["samples"]) == 16 for r in result["rows"])
     assert "| --hj=1 --hj-subbatch 0.25 |" in (out / "stylegan2_ada_squares_cpu.md").read_text()
     assert (out / "stylegan2_ada_squares_cpu.png").stat().st_size > 0
+
+
+def test_known_factor_benchmark_fine_tunes_and_resumes_from_its_cache(tmp_path):
+    """benchmarks/stylegan2_ada_known_factors.py --use finetune, tiny (1 kimg, 64 images, a one-epoch read-out):
+    one plain run, resumed by plain and a ramped --hj setting on the recipe layers (which must name modules of
+    upstream's synthesis network), scored along G's top Jacobian directions; a second call trains nothing."""
+    out = tmp_path / "out"
+    command = [sys.executable, str(ROOT / "benchmarks" / "stylegan2_ada_known_factors.py"), "--use", "finetune",
+               "--seeds", "0", "--settings", "plain", "recipe:0.01:warmup=2", "--kimg", "1", "--pretrain-kimg", "1",
+               "--images", "64", "--samples", "200", "--readout-images", "2000", "--readout-epochs", "1",
+               "--cache", str(tmp_path / "runs.jsonl"), "--out", str(out)]
+    env = {**os.environ, "HJGAN_STYLEGAN2_ADA_DIR": UPSTREAM}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=1800, cwd=ROOT)
+    assert done.returncode == 0 and "2 of 2 runs trained" in done.stdout, done.stdout[-2000:] + done.stderr[-3000:]
+    result = json.loads((out / "stylegan2_ada_known_factors_finetune.json").read_text())
+    rows = result["rows"]
+    assert [r["setting"] for r in rows] == ["plain", "recipe:0.01:warmup=2"]
+    assert all(0 <= r["mig"] <= 1 and r["fd"] > 0 and r["directions"] == 4 and r["pretrain_seconds"] > 0
+               for r in rows)
+    assert "synthesis.b16.conv1" in " ".join(result["settings"]["flags"]["stylegan2-ada"]["recipe:0.01:warmup=2"])
+    again = subprocess.run(command, capture_output=True, text=True, env=env, timeout=1800, cwd=ROOT)
+    assert again.returncode == 0 and "0 of 2 runs trained" in again.stdout
+    page = (out / "stylegan2_ada_known_factors_finetune.md").read_text()
+    assert "| recipe layers, λ_H 0.01, ramp 2 |" in page and "VP" not in page.split("## stylegan2-ada")[1]
+    assert "--repo" not in page and (out / "stylegan2_ada_known_factors_finetune.png").stat().st_size > 0

@@ -186,6 +186,8 @@ ADAPTER = Adapter(
                 "image-path mirror pairing; scalars to training_stats",
     tradeoff=("measured on a tiny network (--cbase 512 --cmax 32, 16x16 squares, 80 kimg, 2 seeds) it learnt "
               "no valid samples (valid 0.00 vs 0.17 plain), lowered MIG along G's top-3 Jacobian directions "
-              "(0.065 vs 0.143) and cost 1.57x upstream's sec/kimg; no setting has been shown to pay on this "
-              "host yet. Try smaller --hj-lambda-h / --hj-lambda-j and compare with a plain run"),
+              "(0.065 vs 0.143) and cost 1.57x upstream's sec/kimg; fine-tuning on a known-factor set (shaded "
+              "ball, 3 seeds) no lambda from 1e-5 to 1e-2, at the output or on the synthesis blocks, moved MIG "
+              "(within +-0.012 of plain, p > 0.4) at 1.7-2.6x the cost. No setting has been shown to pay on "
+              "this host yet: compare with a plain run before a long one"),
 )
