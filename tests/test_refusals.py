@@ -188,3 +188,24 @@ def test_traverse_refuses_a_walk_that_shows_nothing(factory, tmp_path, extra, hi
     result = _cli("traverse", str(tmp_path / "d.pt"), "--generator", f"{factory}:make",
                   "--out", str(tmp_path / "t.png"), *extra)
     assert result.exit_code == 2 and hint in result.output and not (tmp_path / "t.png").exists()
+
+
+def _commands(group, prefix=()):
+    import click
+
+    for name, command in sorted(group.commands.items()):
+        yield (*prefix, name), command
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*prefix, name))
+
+
+COMMANDS = [path for path, _ in _commands(cli_main)]
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=[" ".join(p) for p in COMMANDS])
+def test_every_command_answers_help_and_an_unknown_option_in_one_line(path):
+    shown = _cli(*path, "--help")
+    assert shown.exit_code == 0 and "Traceback" not in shown.output and shown.output.strip()
+    wrong = _cli(*path, "--no-such-option-anywhere")
+    assert wrong.exit_code == 2 and "Traceback" not in wrong.output
+    assert wrong.exception is None or isinstance(wrong.exception, SystemExit)
