@@ -33,7 +33,7 @@ from pathlib import Path
 if not __package__:  # run as a file: make the `benchmarks` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common.results import add_output_arguments, dumps_compact, read_json  # noqa: E402
+from benchmarks.common.results import add_output_arguments  # noqa: E402
 from benchmarks.known import settings as known_settings  # noqa: E402
 
 NAME = "pytorch_gan_known_factors"
@@ -110,24 +110,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     from benchmarks.known import report
+    from benchmarks.known.experiment import run
     from benchmarks.pytorch_gan_table1 import command_line
 
     args = parse_args(argv)
     # the local paths (checkout, cache, output folder, read-out file) change no result
     shown = command_line(sys.argv[1:] if argv is None else argv, local=("--checkout", "--cache", "--out", "--readout"),
                          name=NAME)
-    name = args.name
-    if args.from_json is not None:
-        result = read_json(args.from_json)
-    else:
-        from benchmarks.known.experiment import run
-
-        result = run(args)
-        result["command"] = shown
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / f"{name}.json").write_text(dumps_compact(result))
-    report.write(result, args.out, name, result.get("command") or shown)
-    print(f"wrote {args.out / (name + '.md')}")
+    report.publish(args, shown, run)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ from typing import Any
 if not __package__:  # run as a file: make the `benchmarks` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common.results import add_output_arguments, dumps_compact, read_json  # noqa: E402
+from benchmarks.common.results import add_output_arguments  # noqa: E402
 from benchmarks.known import settings as known_settings  # noqa: E402
 
 NAME = "stylegan2_ada_known_factors"
@@ -126,10 +126,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from hjgan_plugin.datasets.host_formats import write_known_factor_set
     from hjgan_plugin.datasets.known_factors import factor_set
 
-    from benchmarks.common.cache import run_cached
     from benchmarks.common.machine import load_average
-    from benchmarks.common.pool import thread_pool
-    from benchmarks.known.experiment import _run_job, cache_key, readout
+    from benchmarks.known.experiment import cache_key, readout, run_jobs
     from benchmarks.stylegan2_ada_tiny import prepare_repo
 
     start = time.perf_counter()
@@ -142,21 +140,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                      n_train=args.readout_images, epochs=args.readout_epochs)
         print(f"read-out: held-out {ro}", flush=True)
         todo = jobs(args, repo, data, work)
-        for job in todo:
-            job["readout_config"] = ro["config"]
-        done: list[dict[str, Any]] = []
-
-        def report_row(row: dict[str, Any]) -> None:
-            done.append(row)
-            print(f"[{len(done)}/{len(todo)}] {row['setting']:28s} seed {row['seed']}  MIG {row['mig']:.3f}  "
-                  f"DCI {row['dci_d']:.3f}  FD {row['fd']:8.2f}  valid {row['valid']:.3f}  "
-                  f"{row['sec_per_kimg']:.1f} s/kimg", flush=True)
-
-        with thread_pool(args.workers) as mapper:
-            rows = run_cached(_run_job, todo, mapper, lambda job: {
-                k: v for k, v in cache_key(job).items() if k not in ("data", "outdir", "worker")}, args.cache,
-                report_row)
-        print(f"{len(done)} of {len(todo)} runs trained", flush=True)
+        rows, trained = run_jobs(todo, ro, args, lambda job: {
+            k: v for k, v in cache_key(job).items() if k not in ("data", "outdir", "worker")})
     k = rows[0].get("directions", 4)
     return {"settings": {key: v for key, v in vars(args).items() if key not in ("repo", "cache", "readout", "out")}
             | {"models": [MODEL], "host": "StyleGAN2-ADA", "upstream": UPSTREAM, "protocol": _protocol(args),
@@ -165,7 +150,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                "flags": {MODEL: {s: flags(s, args.size) for s in args.settings}}},
             "readout": ro, "rows": rows,
             "machine": {"cpus": os.cpu_count(), "load_after": load_average(), "seconds": time.perf_counter() - start,
-                        "trained": len(done), "runs": len(todo)}}
+                        "trained": trained, "runs": len(todo)}}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -176,15 +161,7 @@ def main(argv: list[str] | None = None) -> None:
     # the local paths (checkout, cache, output folder, read-out file) change no result
     shown = command_line(sys.argv[1:] if argv is None else argv, local=("--repo", "--cache", "--out", "--readout"),
                          name=NAME, python="python")
-    if args.from_json is not None:
-        result = read_json(args.from_json)
-    else:
-        result = run(args)
-        result["command"] = shown
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / f"{args.name}.json").write_text(dumps_compact(result))
-    report.write(result, args.out, args.name, result.get("command") or shown)
-    print(f"wrote {args.out / (args.name + '.md')}")
+    report.publish(args, shown, run)
 
 
 if __name__ == "__main__":

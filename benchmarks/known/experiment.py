@@ -142,6 +142,28 @@ def cache_key(job: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in job.items() if k not in ("checkout", "readout", "real", "work", "grid", "pretrain")}
 
 
+def run_jobs(todo: list[dict[str, Any]], ro: dict[str, Any], args: argparse.Namespace,
+             key: Any) -> tuple[list[dict[str, Any]], int]:
+    """``todo`` in ``args.workers`` threads (each job's own process), those in ``args.cache`` read back (by
+    ``key(job)``), each new row printed as it finishes; the rows in the jobs' order and how many trained."""
+    for job in todo:  # a row depends on the read-out that scored it
+        job["readout_config"] = ro["config"]
+    done: list[dict[str, Any]] = []
+
+    def report_row(row: dict[str, Any]) -> None:
+        done.append(row)
+        print(f"[{len(done)}/{len(todo)}] {row['model']} {row['setting']:28s} seed {row['seed']}  "
+              f"MIG {row.get('mig', float('nan')):.3f}  DCI {row.get('dci_d', float('nan')):.3f}  "
+              f"VP {row.get('vp', float('nan')):.3f}  FD {row.get('fd', float('nan')):8.2f}  "
+              f"valid {row.get('valid', float('nan')):.3f}  {row['seconds_per_iteration'] * 1000:.0f} ms/it",
+              flush=True)
+
+    with thread_pool(args.workers) as mapper:
+        rows = run_cached(_run_job, todo, mapper, key, args.cache, report_row)
+    print(f"{len(done)} of {len(todo)} runs trained", flush=True)
+    return rows, len(done)
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Every run ``args`` asks for, in ``args.workers`` processes, those in ``args.cache``
     read back; the result."""
@@ -153,24 +175,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                      n_train=args.readout_images, epochs=args.readout_epochs)
         print(f"read-out: held-out {ro}", flush=True)
         todo = jobs(args, repo, work)
-        for job in todo:  # a row depends on the read-out that scored it
-            job["readout_config"] = ro["config"]
-        done: list[dict[str, Any]] = []
-
-        def report_row(row: dict[str, Any]) -> None:
-            done.append(row)
-            print(f"[{len(done)}/{len(todo)}] {row['model']} {row['setting']:28s} seed {row['seed']}  "
-                  f"MIG {row.get('mig', float('nan')):.3f}  DCI {row.get('dci_d', float('nan')):.3f}  "
-                  f"VP {row.get('vp', float('nan')):.3f}  FD {row.get('fd', float('nan')):8.2f}  "
-                  f"valid {row.get('valid', float('nan')):.3f}  {row['seconds_per_iteration'] * 1000:.0f} ms/it",
-                  flush=True)
-
-        with thread_pool(args.workers) as mapper:
-            rows = run_cached(_run_job, todo, mapper, cache_key, args.cache, report_row)
-        print(f"{len(done)} of {len(todo)} runs trained", flush=True)
+        rows, trained = run_jobs(todo, ro, args, cache_key)
     return {"settings": {k: v for k, v in vars(args).items() if k not in ("checkout", "cache", "readout", "out")}
             | {"flags": {m: {s: setting_flags(s, m) for s in args.settings} for m in args.models},
                "upstream": "eriklindernoren/PyTorch-GAN 36d3c77"},
             "readout": ro, "rows": rows,
             "machine": {"cpus": os.cpu_count(), "load_after": load_average(), "seconds": time.perf_counter() - start,
-                        "trained": len(done), "runs": len(todo)}}
+                        "trained": trained, "runs": len(todo)}}

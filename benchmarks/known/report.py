@@ -181,3 +181,19 @@ def plot(result: dict[str, Any], path: Path) -> None:
 def write(result: dict[str, Any], out: Path, name: str, command: str) -> None:
     write_page(out / f"{name}.md", render(result, name, command), keep_hand_written=True)
     plot(result, out / f"{name}.png")
+
+
+def publish(args: Any, shown: str, run: Any) -> None:
+    """A benchmark's ending: the result of ``run(args)`` (its ``command`` set to ``shown``, written as
+    ``args.out/<args.name>.json``), or the one read from ``args.from_json``; then the page and figure."""
+    from ..common.results import dumps_compact, read_json
+
+    if args.from_json is not None:
+        result = read_json(args.from_json)
+    else:
+        result = run(args)
+        result["command"] = shown
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / f"{args.name}.json").write_text(dumps_compact(result))
+    write(result, args.out, args.name, result.get("command") or shown)
+    print(f"wrote {args.out / (args.name + '.md')}")
