@@ -230,7 +230,7 @@ def test_discover_reads_a_checkpoint_at_its_depth(hj_run):
         main()
         """, check=False)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
-    assert "pro-gan-pth generator from" in done.stderr and "at depth 3 (8px)" in done.stderr
+    assert "pro-gan-pth the EMA (shadow) generator" in done.stderr and "depth 3 of 3 (8px), latent 16-d" in done.stderr
     shape = _hosts(f"""
         from hjgan_plugin.discovery import Directions
         print(tuple(Directions.load({str(out / "dirs" / "directions.pt")!r}).directions.shape))
@@ -244,3 +244,8 @@ def test_discover_reads_a_checkpoint_at_its_depth(hj_run):
             print(exc)
         """).stdout
     assert "is not a pro-gan-pth 3.4 checkpoint" in wrong
+    trained = _hosts(f"""
+        from hjgan_progan.loading import load
+        print(load({str(path)!r}, ema=False).description)
+        """).stdout
+    assert "pro-gan-pth the trained generator (no EMA)" in trained and "depth 3 of 3 (8px)" in trained

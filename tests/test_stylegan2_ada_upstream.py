@@ -325,14 +325,16 @@ def test_discover_reads_a_pickle_in_z_and_w_space(patched, dataset, workdir):
     runs = sorted(p for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
     pkl = last_snapshot(runs[-1] if runs else train(patched, base, dataset, "--hj=0"))
     env = {**os.environ, "HJGAN_STYLEGAN2_ADA_DIR": str(patched)}
-    for space, method, extra in (("z", "joint", ["--steps", "3"]), ("w", "ganspace", ["--layer", "input"])):
+    for space, method, extra, which in (("z", "joint", ["--steps", "3"], "G_ema (the moving average of G)"),
+                                        ("w", "ganspace", ["--layer", "input", "--no-ema"],
+                                         "G (the trained G, not its average)")):
         out = workdir / f"directions_{space}"
         done = subprocess.run([*HJGAN, "discover", "--adapter", "stylegan2-ada", "--checkpoint", str(pkl),
                                "--space", space, "--num-directions", "3", "--method", method, "--samples", "200",
                                *extra, "--out", str(out), "--no-progress"],
                               capture_output=True, text=True, env=env, timeout=600)
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
-        assert f"StyleGAN2-ADA G_ema 16px from {pkl}, {space} space" in done.stderr
+        assert f"StyleGAN2-ADA {which} from {pkl}: 16px, z 512-d, w 512-d; {space} space" in done.stderr
         found = Directions.load(out / "directions.pt")
         assert found.directions.shape == (3, 512) and (out / "traversal.png").stat().st_size > 0
     bad = subprocess.run([*HJGAN, "discover", "--adapter", "stylegan2-ada", "--checkpoint", str(dataset),

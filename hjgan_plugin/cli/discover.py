@@ -20,7 +20,7 @@ from .loaders import call_factory, load_generator
 
 
 def _source(spec: str | None, adapter: str | None, checkpoint: str | None, space: str,
-            latent_dim: int | None) -> tuple[Any, int, Any]:
+            latent_dim: int | None, ema: bool | None = None) -> tuple[Any, int, Any]:
     """``(G, latent_dim, sample_latents)`` from ``--generator`` (+ a state dict) or ``--adapter`` + ``--checkpoint``."""
     if (spec is None) == (adapter is None):
         raise click.UsageError("give either --generator MODULE:FACTORY or --adapter NAME --checkpoint FILE")
@@ -32,7 +32,7 @@ def _source(spec: str | None, adapter: str | None, checkpoint: str | None, space
         if not Path(checkpoint).is_file():
             raise click.BadParameter(f"no such file: {checkpoint}", param_hint="--checkpoint")
         try:
-            loaded = load_with(adapter, checkpoint, space=space)
+            loaded = load_with(adapter, checkpoint, space=space, **({} if ema is None else {"ema": ema}))
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--adapter/--checkpoint") from None
         except (ImportError, RuntimeError) as exc:  # e.g. the host's package lives in .venv-hosts, not here
@@ -42,6 +42,8 @@ def _source(spec: str | None, adapter: str | None, checkpoint: str | None, space
                                      param_hint="--latent-dim")
         click.echo(f"loaded {loaded.description}", err=True)
         return loaded.G, loaded.latent_dim, loaded.sample_latents
+    if ema is not None:
+        raise click.UsageError("--ema/--no-ema choose a host checkpoint's generator: use them with --adapter")
     if latent_dim is None:
         raise click.UsageError("--generator needs --latent-dim D")
     return _generator(spec, checkpoint), latent_dim, None
@@ -157,6 +159,10 @@ _SOURCE = [
                  help="with --adapter: the host's checkpoint; with --generator: a state dict for the factory's network"),
     click.option("--space", type=click.Choice(["z", "w"]), default="z", show_default=True,
                  help="with --adapter: the latent space (w: StyleGAN's)"),
+    click.option("--ema/--no-ema", default=None,
+                 help="with --adapter: the checkpoint's moving-average generator (StyleGAN2-ADA's G_ema, ProGAN's "
+                      "shadow; the default where there is one) or the trained one. After a short run the average "
+                      "is still close to its initialisation"),
 ]
 
 
@@ -194,7 +200,8 @@ def _source_options(command: Any) -> Any:
 @click.option("--range", "span", type=float, default=3.0, show_default=True, help="traversal: walk from -range to range")
 @click.option("--scale", type=int, default=4, show_default=True, help="pixel scale of the pictures")
 @click.option("--no-progress", is_flag=True, help="no progress bar")
-def discover(spec: str | None, adapter: str | None, checkpoint: str | None, space: str, latent_dim: int | None,
+def discover(spec: str | None, adapter: str | None, checkpoint: str | None, space: str, ema: bool | None,
+             latent_dim: int | None,
              num_directions: int, method: str, out: str,
              steps: int, batch_size: int, lr: float, seed: int, sampling: str, path_size: float,
              subspace: str | None, no_ortho: bool, layers: str | None, layer: str | None, samples: int | None,
@@ -207,7 +214,7 @@ def discover(spec: str | None, adapter: str | None, checkpoint: str | None, spac
     from ..metrics.progress import ProgressBar
 
     _check_walk(traversal_steps, span, scale, "--traversal-steps")
-    G, latent_dim, sample_latents = _source(spec, adapter, checkpoint, space, latent_dim)
+    G, latent_dim, sample_latents = _source(spec, adapter, checkpoint, space, latent_dim, ema)
     options: dict[str, Any] = {}
     if method in PENALTIES:
         options = {"sampling": sampling, "path_size": path_size, "subspace": _ints(subspace), "ortho": not no_ortho,
@@ -252,7 +259,7 @@ def discover(spec: str | None, adapter: str | None, checkpoint: str | None, spac
 @click.option("--gif", default=None, help="also write a looping GIF here")
 @click.option("--scale", type=int, default=4, show_default=True, help="pixel scale")
 def traverse(directions_file: str, spec: str | None, adapter: str | None, checkpoint: str | None, space: str,
-             steps: int, span: float, samples: int, seed: int, out: str, gif: str | None, scale: int) -> None:
+             ema: bool | None, steps: int, span: float, samples: int, seed: int, out: str, gif: str | None, scale: int) -> None:
     """Render saved directions as a grid (rows: sample x direction, columns: steps) and optionally a GIF."""
     from ..discovery import Directions
 
@@ -263,7 +270,7 @@ def traverse(directions_file: str, spec: str | None, adapter: str | None, checkp
         found = Directions.load(directions_file)
     except (FileNotFoundError, ValueError) as exc:
         raise click.BadParameter(str(exc), param_hint="DIRECTIONS_FILE") from None
-    G, _, sample_latents = _source(spec, adapter, checkpoint, space, found.latent_dim)
+    G, _, sample_latents = _source(spec, adapter, checkpoint, space, found.latent_dim, ema)
     try:
         written = _walk(G, found.directions, samples, steps, span, seed, Path(out), gif, scale, sample_latents)
     except ValueError as exc:

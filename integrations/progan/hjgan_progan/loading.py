@@ -17,8 +17,9 @@ import torch
 from hjgan_plugin.discovery.loading import LoadedGenerator
 
 
-def load(checkpoint: str, *, space: str = "z", depth: int | None = None) -> LoadedGenerator:
-    """The generator of ``checkpoint``; ``space`` must be ``"z"`` (ProGAN has no other latent)."""
+def load(checkpoint: str, *, space: str = "z", depth: int | None = None, ema: bool | None = None) -> LoadedGenerator:
+    """The generator of ``checkpoint``: its EMA shadow where it has one (``ema=None``), the shadow only
+    (``True``) or the trained generator (``False``); ``space`` must be ``"z"`` (ProGAN has no other latent)."""
     from .compat import apply, check_version  # noqa: PLC0415 - pro-gan-pth lives in the hosts environment
 
     check_version()
@@ -29,7 +30,8 @@ def load(checkpoint: str, *, space: str = "z", depth: int | None = None) -> Load
         raise ValueError(f"progan: the only latent space is 'z', got {space!r}")
     try:
         saved = torch.load(checkpoint, map_location="cpu", weights_only=True)
-        part = saved["shadow_generator"] if "shadow_generator" in saved else saved["generator"]
+        shadow = "shadow_generator" in saved and ema is not False
+        part = saved["shadow_generator"] if shadow else saved["generator"]
         gen = Generator(**part["conf"])
         gen.load_state_dict(part["state_dict"])
     except FileNotFoundError:
@@ -37,6 +39,8 @@ def load(checkpoint: str, *, space: str = "z", depth: int | None = None) -> Load
     except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same message
         raise ValueError(f"{checkpoint} is not a pro-gan-pth 3.4 checkpoint (a models/depth_D_epoch_E.bin with "
                          f"'generator': {{'conf', 'state_dict'}}): {type(exc).__name__}: {exc}") from None
+    if ema and not shadow:
+        raise ValueError(f"{checkpoint} has no EMA generator (trained with --use_ema False): use --no-ema")
     gen = gen.eval().requires_grad_(False)
     named = re.search(r"depth_(\d+)_", Path(checkpoint).name)
     depth = depth or (int(named.group(1)) if named else gen.depth)
@@ -46,8 +50,11 @@ def load(checkpoint: str, *, space: str = "z", depth: int | None = None) -> Load
     def G(z: torch.Tensor) -> Any:
         return gen(z, depth, 1.0)
 
+    what = ("the EMA (shadow) generator: an average that trails training, after a short run still close to "
+            "its initialisation (--no-ema: the trained one)" if shadow else "the trained generator (no EMA)")
     return LoadedGenerator(G, gen.latent_size, None,
-                           f"pro-gan-pth generator from {checkpoint} at depth {depth} ({2 ** depth}px)")
+                           f"pro-gan-pth {what}, from {checkpoint}: depth {depth} of {gen.depth} ({2 ** depth}px), "
+                           f"latent {gen.latent_size}-d")
 
 
 __all__ = ["load"]

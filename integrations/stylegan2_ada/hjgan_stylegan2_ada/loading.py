@@ -35,15 +35,16 @@ def _import_legacy(checkout: str | None) -> Any:
 
 
 def load(checkpoint: str, *, space: str = "z", checkout: str | None = None, label: int = 0,
-         truncation_psi: float = 1.0) -> LoadedGenerator:
-    """``G_ema`` of ``checkpoint`` in ``space`` (``"z"`` or ``"w"``)."""
+         truncation_psi: float = 1.0, ema: bool | None = None) -> LoadedGenerator:
+    """``G_ema`` of ``checkpoint`` in ``space`` (``"z"`` or ``"w"``); ``ema=False``: the trained ``G``."""
     if space not in ("z", "w"):
         raise ValueError(f"stylegan2-ada: space must be 'z' or 'w', got {space!r}")
     legacy = _import_legacy(checkout)
+    name = "G" if ema is False else "G_ema"
     try:
         with open(checkpoint, "rb") as f:
             data = legacy.load_network_pkl(f)
-        G = data["G_ema"]
+        G = data[name]
     except FileNotFoundError:
         raise
     except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same message
@@ -59,7 +60,9 @@ def load(checkpoint: str, *, space: str = "z", checkout: str | None = None, labe
     def mapped(z: torch.Tensor) -> torch.Tensor:
         return G.mapping(z, c.expand(len(z), -1), truncation_psi=truncation_psi)
 
-    what = f"StyleGAN2-ADA G_ema {G.img_resolution}px from {checkpoint}, {space} space"
+    what = (f"StyleGAN2-ADA {name} ({'the moving average of G' if name == 'G_ema' else 'the trained G, not its average'}) "
+            f"from {checkpoint}: {G.img_resolution}px, z {G.z_dim}-d, w {G.w_dim}-d"
+            + (f", {G.c_dim} classes (label {label})" if G.c_dim else "") + f"; {space} space")
     if space == "z":
         def G_z(z: torch.Tensor) -> torch.Tensor:
             return G.synthesis(mapped(z), noise_mode="const", force_fp32=True)
