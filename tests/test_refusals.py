@@ -209,3 +209,17 @@ def test_every_command_answers_help_and_an_unknown_option_in_one_line(path):
     wrong = _cli(*path, "--no-such-option-anywhere")
     assert wrong.exit_code == 2 and "Traceback" not in wrong.output
     assert wrong.exception is None or isinstance(wrong.exception, SystemExit)
+
+
+def test_discover_prints_its_cost_estimate_from_the_first_steps(factory, tmp_path):
+    from hjgan_plugin.cli.discover import ESTIMATE_AFTER, cost_estimate
+
+    assert cost_estimate(4.2, 5, 500) == "discovery: 0.84 s a step over the first 5: about 7 min for 500 steps " \
+                                         "(--steps sets it)"
+    assert "about 2.3 h" in cost_estimate(50.0, 3, 500) and "about 20 s" in cost_estimate(1.0, 5, 100)
+    result = _cli("discover", "--generator", f"{factory}:make", "--latent-dim", "3", "--num-directions", "2",
+                  "--out", str(tmp_path / "out"), "--steps", str(ESTIMATE_AFTER + 2))
+    assert result.exit_code == 0 and f"over the first {ESTIMATE_AFTER}: about" in result.output
+    short = _cli("discover", "--generator", f"{factory}:make", "--latent-dim", "3", "--num-directions", "2",
+                 "--out", str(tmp_path / "short"), "--steps", "3")
+    assert short.exit_code == 0 and "over the first" not in short.output

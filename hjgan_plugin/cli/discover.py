@@ -10,6 +10,7 @@ registers (``hjgan_generator_loaders``); the latent size comes from the file.
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +124,17 @@ def _plot_loss(history: list[float], path: Path, method: str) -> None:
     plt.close(fig)
 
 
+ESTIMATE_AFTER = 5  # steps timed before the estimate of the whole run is printed
+
+
+def cost_estimate(seconds: float, done: int, steps: int) -> str:
+    """``"discovery: 0.84 s a step over the first 5: about 7 min for 500 steps (--steps sets it)"``."""
+    total = seconds / done * steps
+    text = f"{total:.0f} s" if total < 120 else f"{total / 60:.0f} min" if total < 7200 else f"{total / 3600:.1f} h"
+    return f"discovery: {seconds / done:.2g} s a step over the first {done}: about {text} for {steps} steps " \
+           "(--steps sets it)"
+
+
 def _check_walk(steps: int, span: float, scale: int, steps_flag: str) -> None:
     """The traversal's options, checked before any work (discover writes nothing when they are wrong)."""
     import math
@@ -228,10 +240,16 @@ def discover(spec: str | None, adapter: str | None, checkpoint: str | None, spac
     elif attributes is not None:
         raise click.UsageError("--attributes is for --method gradient")
     bar = ProgressBar(steps if method in PENALTIES else 0, f"{method} discovery", enabled=not no_progress)
+    started = time.monotonic()
+
+    def on_step(step: int, loss: float) -> None:
+        bar.update(note=f"loss {loss:.3g}")
+        if step + 1 == ESTIMATE_AFTER < steps:  # the cost, said once, early enough to stop a run that is too long
+            click.echo("\n" + cost_estimate(time.monotonic() - started, ESTIMATE_AFTER, steps), err=True)
+
     try:
         found = discover_directions(G, latent_dim, num_directions, method, steps=steps, batch_size=batch_size,
-                                    lr=lr, seed=seed, on_step=lambda _, loss: bar.update(note=f"loss {loss:.3g}"),
-                                    sample_latents=sample_latents, **options)
+                                    lr=lr, seed=seed, on_step=on_step, sample_latents=sample_latents, **options)
     except (ValueError, TypeError, FloatingPointError) as exc:
         raise InputError(str(exc)) from None
     finally:
