@@ -52,7 +52,7 @@ def bad_values(option: Option) -> st.SearchStrategy:
                st.text(max_size=5).filter(lambda t: _not_a_float(t))]
     elif parse is int:
         out = [wrong_type, st.floats().filter(lambda x: not (math.isfinite(x) and x.is_integer())), st.just(False),
-               st.text(max_size=5).filter(lambda t: not t.strip().lstrip("+-").isdigit())]
+               st.text(max_size=5).filter(_not_an_int)]
     elif parse is parse_bool:
         out = [wrong_type, st.integers().filter(lambda i: i not in (0, 1)), st.floats(),
                st.text(max_size=5).filter(lambda t: t.strip().lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"))]
@@ -68,6 +68,14 @@ def bad_values(option: Option) -> st.SearchStrategy:
     if option.choices is not None:
         out.append(st.text(max_size=8).filter(lambda t: t not in option.choices))
     return st.one_of(out)
+
+
+def _not_an_int(text: str) -> bool:
+    try:
+        int(text)
+    except ValueError:
+        return True
+    return False
 
 
 def _not_a_float(text: str) -> bool:
