@@ -1,14 +1,13 @@
 """Rademacher directions shared by every estimator (docs/design.md §1)."""
 from __future__ import annotations
 
-import math
-import numbers
 import warnings
 
 import torch
 from torch import Tensor
 
 from .errors import StepSizeWarning
+from .options import check_value
 
 
 def rademacher(shape: torch.Size | tuple[int, ...], device: torch.device | str = "cpu",
@@ -43,11 +42,8 @@ def check_latent(z: Tensor) -> None:
 def check_hyperparameters(k: int, epsilon: float, z: Tensor | None = None) -> None:
     """``k`` an integer >= 2 and ``epsilon`` a finite number > 0; with ``z``, a :class:`StepSizeWarning` where
     the step is lost in z's dtype (z + εv rounds back to z, or ε⁴, the Hessian term's scale, underflows)."""
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 2:
-        raise ValueError(f"k must be an integer >= 2 (the variance over directions needs at least two), got {k!r}")
-    if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real) or not math.isfinite(epsilon) \
-            or not epsilon > 0:
-        raise ValueError(f"epsilon must be a finite number > 0 (the finite-difference step), got {epsilon!r}")
+    check_value("k", k, int, ">= 2", why="the variance over directions needs at least two")
+    check_value("epsilon", epsilon, float, "> 0", why="the finite-difference step")
     if z is None or not z.is_floating_point():
         return
     info = torch.finfo(z.dtype)

@@ -179,6 +179,29 @@ _KINDS: dict[Callable[..., Any], tuple[Callable[[Any], Any], str]] = {
     parse_layers: (_names, f"module names ('{OUTPUT}' for G's output)")}
 
 
+def _checked(value: Any, parse: Callable[..., Any], rng: "Range | None") -> Any:
+    """``value`` as type ``parse`` holds it, within ``rng``; ``TypeError`` where it is not."""
+    checked = _KINDS[parse][0](value) if parse in _KINDS else value
+    if rng is not None and checked not in rng:
+        raise TypeError
+    return checked
+
+
+def check_value(name: str, value: Any, parse: Callable[..., Any] = float, range: "str | Range | None" = None,
+                why: str = "") -> Any:
+    """``value`` checked as an option of type ``parse`` and ``range`` is (``float``: a finite real, ``int``: an
+    integer, never a bool), and returned as that type; else ``ValueError``:
+    ``"steps must be an integer >= 1, got 0"`` (``why`` goes in brackets before ``got``). For the arguments
+    of library functions that are not options (counts, steps, scales)."""
+    rng = Range(range) if isinstance(range, str) else range
+    try:
+        return _checked(value, parse, rng)
+    except TypeError:
+        kind = _KINDS[parse][1] if parse in _KINDS else "a value its type accepts"
+        raise ValueError(f"{name} must be {kind}{f' {rng}' if rng is not None else ''}"
+                         f"{f' ({why})' if why else ''}, got {value!r}") from None
+
+
 @dataclass(frozen=True)
 class Option:
     """One config field and its flag.
@@ -237,12 +260,9 @@ class Option:
             except (ValueError, TypeError) as exc:
                 raise ValueError(f"{self.flag} ({self.field}): {exc}; accepted: {self.accepted}") from None
         try:
-            checked = _KINDS[self.parse][0](value) if self.parse in _KINDS else value
-            if self.range is not None and checked not in self.range:
-                raise TypeError
+            value = _checked(value, self.parse, self.range)
         except TypeError:
             raise ValueError(f"{self.flag} ({self.field}) must be {self.accepted}, got {value!r}") from None
-        value = checked
         if self.choices is not None and value not in self.choices:
             raise ValueError(f"{self.flag} ({self.field}) must be {self.accepted}, got {value!r}")
         return value

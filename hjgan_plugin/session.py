@@ -27,6 +27,7 @@ from .errors import NonFinitePenaltyWarning, TradeOffWarning
 from .directions import check_latent
 from .exchange import BUILTIN_RULES, WeightExchange
 from .layers import OUTPUT, capture
+from .options import check_value
 from .plugin_manager import adapters as registered_adapters
 from .plugin_manager import exchange_rules, get_plugin_manager
 from .regularizer import regularizer_term
@@ -271,11 +272,9 @@ class Session:
         steps, counters = state.get("steps"), {key: state.get(key) for key in ("penalty_calls", "skipped_nonfinite")}
         if not isinstance(steps, dict) or set(steps) != set(ROLES):
             raise ValueError(f"session state: 'steps' must be {{'G': n, 'D': m}}, got {steps!r}")
-        bad = {k: v for k, v in {**steps, **counters}.items()
-               if isinstance(v, bool) or not isinstance(v, int) or v < 0}
-        if bad:
-            raise ValueError(f"session state: counters {bad} must be integers >= 0 (a state saved by "
-                             "session.state_dict() has them all)")
+        for key, value in {**steps, **counters}.items():
+            check_value(f"session state: counter {key!r}", value, int, ">= 0",
+                        why="a state saved by session.state_dict() has them all")
         if self.exchange is not None:  # checked whole before anything is assigned: a refused state changes nothing
             if state.get("exchange") is None:
                 raise ValueError("session state has no weight exchange state, but this session exchanges weights "

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import math
-import numbers
 import inspect
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -13,6 +11,7 @@ import torch
 from torch import Tensor, nn
 
 from ..layers import OUTPUT, capture, find_module
+from ..options import check_value
 from ..passes import listify
 from .closed_form import activations, first_layer_weight, ganspace, jacobian_eigenvectors, sefa
 from .gradient import gradient_directions
@@ -111,15 +110,12 @@ def discover_directions(G: Callable, latent_dim: int, num_directions: int, metho
     if unknown:
         raise TypeError(f"method {method!r} takes no option {unknown}; its options: {', '.join(OPTIONS[method])}")
     options = {**OPTIONS[method], **method_options}
-    _check_counts(latent_dim=latent_dim, num_directions=num_directions, steps=steps, batch_size=batch_size,
-                  **{name: options[name] for name in ("samples", "probes", "k") if name in options})
-    for name in ("path_size", "epsilon"):
-        value = options.get(name)
-        if name in options and (isinstance(value, bool) or not isinstance(value, numbers.Real)
-                                or not math.isfinite(value) or value <= 0):
-            raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not math.isfinite(lr) or lr <= 0:
-        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
+    counts = {"latent_dim": latent_dim, "num_directions": num_directions, "steps": steps, "batch_size": batch_size,
+              **{name: options[name] for name in ("samples", "probes", "k") if name in options}}
+    for name, value in counts.items():
+        check_value(name, value, int, ">= 1")
+    for name, value in {"lr": lr, **{n: options[n] for n in ("path_size", "epsilon") if n in options}}.items():
+        check_value(name, value, float, "> 0")
     subspace = check_subspace(options.get("subspace"), latent_dim)
     room = latent_dim if subspace is None else len(subspace)
     if num_directions > room:
@@ -174,13 +170,6 @@ def discover_directions(G: Callable, latent_dim: int, num_directions: int, metho
                          "are the random initial ones: G does not depend on z along this subspace (a G that "
                          "ignores its latent, or layers that do not see it)")
     return Directions(Q, method, config, history)
-
-
-def _check_counts(**counts: Any) -> None:
-    """Each count an integer >= 1, or ``ValueError`` naming it."""
-    for name, value in counts.items():
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
 
 
 __all__ = ["METHODS", "OPTIONS", "discover_directions", "frozen"]

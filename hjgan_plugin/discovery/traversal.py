@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ..options import check_value
 from ..passes import listify
 
 
@@ -41,10 +42,8 @@ def traverse(G: Callable, directions: Tensor, z: Tensor, steps: int = 7, span: f
              G_args: tuple = ()) -> Tensor:
     """Images (n, K, steps, C, H, W): each latent of ``z`` (n, d) moved along each row of ``directions``
     to ``t ∈ linspace(-span, span, steps)`` (t = 0 is z itself when ``steps`` is odd)."""
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
-        raise ValueError(f"steps must be an integer >= 2, got {steps!r}")
-    if isinstance(span, bool) or not isinstance(span, (int, float)) or not math.isfinite(span) or span <= 0:
-        raise ValueError(f"span (--range) must be a finite number > 0, got {span!r}")
+    check_value("steps", steps, int, ">= 2")
+    check_value("span (--range)", span, float, "> 0")
     if z.ndim != 2 or len(z) == 0:
         raise ValueError(f"z must hold at least one latent, shape (n, d); got {tuple(z.shape)}")
     ts = torch.linspace(-span, span, steps)
@@ -79,8 +78,7 @@ def _scaled(image: "Image.Image", scale: int) -> "Image.Image":
     """``image`` enlarged ``scale`` times, nearest neighbour (pixels stay sharp)."""
     from PIL import Image
 
-    if isinstance(scale, bool) or not isinstance(scale, int) or scale < 1:
-        raise ValueError(f"scale must be an integer >= 1, got {scale!r}")
+    check_value("scale", scale, int, ">= 1")
     return image.resize((image.width * scale, image.height * scale), Image.NEAREST) if scale > 1 else image
 
 

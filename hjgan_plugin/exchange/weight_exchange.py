@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from ..errors import NonFiniteExchangeWarning
-from ..options import BUILTIN_OPTIONS, EXCHANGE_DIRECTIONS
+from ..options import BUILTIN_OPTIONS, EXCHANGE_DIRECTIONS, check_value
 from .pairing import PairingReport, PairingSpec, adjoint, adjoint_inverse, resolve_pairs, unwrap
 from .rules import BUILTIN_RULES, ExchangeRule, check_coefficients, get_rule, tensor_norm
 
@@ -278,10 +278,8 @@ class WeightExchange:
         missing = [key for key in ("count", "skipped_nonfinite", "generator_state") if key not in state]
         if missing:
             raise ValueError(f"weight exchange state lacks {missing}")
-        counts = {key: state[key] for key in ("count", "skipped_nonfinite")}
-        bad = {k: v for k, v in counts.items() if isinstance(v, bool) or not isinstance(v, int) or v < 0}
-        if bad:
-            raise ValueError(f"weight exchange state: {bad} must be integers >= 0")
+        counts = {key: check_value(f"weight exchange state: {key}", state[key], int, ">= 0")
+                  for key in ("count", "skipped_nonfinite")}
         rng = state["generator_state"]
         if not isinstance(rng, torch.Tensor) or rng.dtype != torch.uint8:
             raise ValueError("weight exchange state: generator_state must be a torch.Generator state (a uint8 tensor)")
