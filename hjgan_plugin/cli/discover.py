@@ -135,16 +135,13 @@ def cost_estimate(seconds: float, done: int, steps: int) -> str:
            "(--steps sets it)"
 
 
-def _check_walk(steps: int, span: float, scale: int, steps_flag: str) -> None:
-    """The traversal's options, checked before any work (discover writes nothing when they are wrong)."""
+def _finite_positive(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
+    """``--range``: click's FloatRange lets NaN and inf through."""
     import math
 
-    if steps < 2:
-        raise click.BadParameter(f"must be >= 2 (images per direction), got {steps}", param_hint=steps_flag)
-    if not math.isfinite(span) or span <= 0:
-        raise click.BadParameter(f"must be a finite number > 0, got {span}", param_hint="--range")
-    if scale < 1:
-        raise click.BadParameter(f"must be >= 1, got {scale}", param_hint="--scale")
+    if not math.isfinite(value) or value <= 0:
+        raise click.BadParameter(f"must be a finite number > 0, got {value}")
+    return value
 
 
 def _walk(G: Any, directions: Any, samples: int, steps: int, span: float, seed: int, out: Path,
@@ -208,9 +205,10 @@ def _source_options(command: Any) -> Any:
               help="sefa: the first layer's name (default: weight-free E[JᵀJ]); ganspace: the layer to take PCA of "
                    "('input': of the latents) [default: output]")
 @click.option("--samples", type=int, default=None, help="sefa/ganspace: latents to sample")
-@click.option("--traversal-steps", type=int, default=7, show_default=True)
-@click.option("--range", "span", type=float, default=3.0, show_default=True, help="traversal: walk from -range to range")
-@click.option("--scale", type=int, default=4, show_default=True, help="pixel scale of the pictures")
+@click.option("--traversal-steps", type=click.IntRange(min=2), default=7, show_default=True)
+@click.option("--range", "span", type=float, default=3.0, show_default=True, callback=_finite_positive,
+              help="traversal: walk from -range to range")
+@click.option("--scale", type=click.IntRange(min=1), default=4, show_default=True, help="pixel scale of the pictures")
 @click.option("--no-progress", is_flag=True, help="no progress bar")
 def discover(spec: str | None, adapter: str | None, checkpoint: str | None, space: str, ema: bool | None,
              latent_dim: int | None,
@@ -225,7 +223,6 @@ def discover(spec: str | None, adapter: str | None, checkpoint: str | None, spac
     from ..discovery.penalty import PENALTIES
     from ..metrics.progress import ProgressBar
 
-    _check_walk(traversal_steps, span, scale, "--traversal-steps")
     G, latent_dim, sample_latents = _source(spec, adapter, checkpoint, space, latent_dim, ema)
     options: dict[str, Any] = {}
     if method in PENALTIES:
@@ -269,21 +266,20 @@ def discover(spec: str | None, adapter: str | None, checkpoint: str | None, spac
 @click.command("traverse")
 @click.argument("directions_file", type=click.Path())
 @_source_options
-@click.option("--steps", type=int, default=7, show_default=True, help="images per direction")
-@click.option("--range", "span", type=float, default=3.0, show_default=True, help="walk from -range to range")
-@click.option("--samples", type=int, default=1, show_default=True, help="base latents (rows per direction)")
+@click.option("--steps", type=click.IntRange(min=2), default=7, show_default=True, help="images per direction")
+@click.option("--range", "span", type=float, default=3.0, show_default=True, callback=_finite_positive,
+              help="walk from -range to range")
+@click.option("--samples", type=click.IntRange(min=1), default=1, show_default=True,
+              help="base latents (rows per direction)")
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of the base latents")
 @click.option("--out", default="traversal.png", show_default=True, help="the grid PNG")
 @click.option("--gif", default=None, help="also write a looping GIF here")
-@click.option("--scale", type=int, default=4, show_default=True, help="pixel scale")
+@click.option("--scale", type=click.IntRange(min=1), default=4, show_default=True, help="pixel scale")
 def traverse(directions_file: str, spec: str | None, adapter: str | None, checkpoint: str | None, space: str,
              ema: bool | None, steps: int, span: float, samples: int, seed: int, out: str, gif: str | None, scale: int) -> None:
     """Render saved directions as a grid (rows: sample x direction, columns: steps) and optionally a GIF."""
     from ..discovery import Directions
 
-    _check_walk(steps, span, scale, "--steps")
-    if samples < 1:
-        raise click.BadParameter(f"must be >= 1, got {samples}", param_hint="--samples")
     try:
         found = Directions.load(directions_file)
     except (FileNotFoundError, ValueError) as exc:
