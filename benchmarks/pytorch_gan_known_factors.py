@@ -33,8 +33,8 @@ from pathlib import Path
 if not __package__:  # run as a file: make the `benchmarks` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common.results import add_output_arguments  # noqa: E402
 from benchmarks.known import settings as known_settings  # noqa: E402
+from benchmarks.known.experiment import add_run_arguments  # noqa: E402
 
 NAME = "pytorch_gan_known_factors"
 USES = ("scratch", "finetune")
@@ -49,8 +49,6 @@ FINETUNE_SETTINGS = ("plain", "hj", *(f"{layers}:{lam}:warmup={RAMP}" for layers
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    from hjgan_plugin.datasets.known_factors import FACTOR_SETS
-
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     default = os.environ.get("HJGAN_PYTORCH_GAN_DIR")
@@ -65,8 +63,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="plain, hj (the defaults), out:LAMBDA or recipe:LAMBDA (λ_H; λ_J = λ_H·1e-3), "
                              "optionally :biased, :every=N, :sub=F, :warmup=N; default: "
                              f"{' '.join(DEFAULT_SETTINGS)} (scratch), {' '.join(FINETUNE_SETTINGS)} (finetune)")
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
-    parser.add_argument("--factors", default="shaded-grey", choices=sorted(FACTOR_SETS))
     parser.add_argument("--size", type=int, default=16, help="image size, the scripts' --img_size")
     parser.add_argument("--iterations", type=int, default=None,
                         help="iterations per run, one epoch of that many batches (default: 1500 scratch, 750 finetune)")
@@ -74,18 +70,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="finetune: epochs of the plain run each setting resumes (default: %(default)s)")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--latent-dim", type=int, default=8, help="the scripts' --latent_dim (upstream: 100)")
-    parser.add_argument("--samples", type=int, default=2000, help="generated (and real) images per score")
     parser.add_argument("--vp-pairs", type=int, default=2000, help="image pairs for VP (0: skip)")
-    parser.add_argument("--workers", type=int, default=2, help="runs at a time, one thread each")
-    parser.add_argument("--readout", type=Path, default=None,
-                        help="a FactorReadout file to reuse or create (default: train one in the run's folder)")
-    parser.add_argument("--readout-images", type=int, default=20000, help="rendered images the read-out trains on")
-    parser.add_argument("--readout-epochs", type=int, default=8)
-    parser.add_argument("--cache", type=Path, default=None,
-                        help="JSON-lines file of finished runs: reused, and each new run appended (resumable)")
-    parser.add_argument("--name", default=None,
-                        help=f"file stem of the page, JSON and figure (default {NAME}, or {NAME}_finetune)")
-    add_output_arguments(parser, from_json="redraw the page and figure from this JSON instead of running")
+    add_run_arguments(parser, NAME, seeds=[0, 1, 2, 3, 4])
     args = parser.parse_args(argv)
     finetune = args.use == "finetune"
     args.settings = args.settings or list(FINETUNE_SETTINGS if finetune else DEFAULT_SETTINGS)

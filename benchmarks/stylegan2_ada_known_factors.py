@@ -31,8 +31,8 @@ from typing import Any
 if not __package__:  # run as a file: make the `benchmarks` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common.results import add_output_arguments  # noqa: E402
 from benchmarks.known import settings as known_settings  # noqa: E402
+from benchmarks.known.experiment import add_run_arguments  # noqa: E402
 
 NAME = "stylegan2_ada_known_factors"
 MODEL = "stylegan2-ada"
@@ -56,8 +56,6 @@ def flags(setting: str, size: int) -> list[str]:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    from hjgan_plugin.datasets.known_factors import FACTOR_SETS
-
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repo", type=Path, default=None,
@@ -66,23 +64,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--use", choices=("scratch", "finetune"), default="scratch")
     parser.add_argument("--settings", nargs="+", default=None, type=known_settings.check,
                         help=f"default: {' '.join(DEFAULT_SETTINGS)} (scratch), {' '.join(FINETUNE_SETTINGS)} (finetune)")
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--factors", default="shaded-grey", choices=sorted(FACTOR_SETS))
     parser.add_argument("--size", type=int, default=16, choices=(16, 32), help="image size")
     parser.add_argument("--kimg", type=int, default=None,
                         help="thousands of images per run (default: 20 scratch, 8 finetune)")
     parser.add_argument("--pretrain-kimg", type=int, default=40, help="finetune: the plain run's length")
     parser.add_argument("--gamma", type=float, default=1.0, help="train.py's R1 weight (its auto: 0.0016 at 16 px)")
     parser.add_argument("--images", type=int, default=5000, help="rendered training images")
-    parser.add_argument("--samples", type=int, default=2000, help="generated (and real) images per score")
-    parser.add_argument("--workers", type=int, default=2, help="runs at a time, one thread each")
-    parser.add_argument("--readout", type=Path, default=None,
-                        help="a FactorReadout file to reuse or create (default: train one in the run's folder)")
-    parser.add_argument("--readout-images", type=int, default=20000)
-    parser.add_argument("--readout-epochs", type=int, default=8)
-    parser.add_argument("--cache", type=Path, default=None, help="JSON-lines file of finished runs (resumable)")
-    parser.add_argument("--name", default=None)
-    add_output_arguments(parser, from_json="redraw the page and figure from this JSON instead of running")
+    add_run_arguments(parser, NAME, seeds=[0, 1, 2])
     args = parser.parse_args(argv)
     finetune = args.use == "finetune"
     args.settings = ["plain"] + [s for s in dict.fromkeys(args.settings or (FINETUNE_SETTINGS if finetune

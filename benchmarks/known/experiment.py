@@ -21,6 +21,28 @@ from ..table1.experiment import job_folder
 from .settings import flags as setting_flags
 
 
+def add_run_arguments(parser: argparse.ArgumentParser, name: str, seeds: list[int]) -> None:
+    """The options every known-factor benchmark takes (set, scores, read-out, workers, cache, page name,
+    output), after the host's own."""
+    from hjgan_plugin.datasets.known_factors import FACTOR_SETS
+
+    from ..common.results import add_output_arguments
+
+    parser.add_argument("--seeds", nargs="+", type=int, default=seeds)
+    parser.add_argument("--factors", default="shaded-grey", choices=sorted(FACTOR_SETS))
+    parser.add_argument("--samples", type=int, default=2000, help="generated (and real) images per score")
+    parser.add_argument("--workers", type=int, default=2, help="runs at a time, one thread each")
+    parser.add_argument("--readout", type=Path, default=None,
+                        help="a FactorReadout file to reuse or create (default: train one in the run's folder)")
+    parser.add_argument("--readout-images", type=int, default=20000, help="rendered images the read-out trains on")
+    parser.add_argument("--readout-epochs", type=int, default=8)
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="JSON-lines file of finished runs: reused, and each new run appended (resumable)")
+    parser.add_argument("--name", default=None,
+                        help=f"file stem of the page, JSON and figure (default {name}, or {name}_finetune)")
+    add_output_arguments(parser, from_json="redraw the page and figure from this JSON instead of running")
+
+
 def prepare(checkout: Path, work: Path, factors: str, size: int, images: int, models: list[str]) -> Path:
     """A patched copy of ``checkout``'s scripts in ``work`` whose ``data/mnist`` holds ``images`` rendered
     images of the set ``factors`` at ``size`` pixels in torchvision's MNIST layout (``hjgan data``'s writer)."""
